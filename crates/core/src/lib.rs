@@ -1,0 +1,38 @@
+//! # sampo-core
+//!
+//! The contracts every Sampo sampler and target shares:
+//!
+//! - [`Target`], [`GradTarget`], [`ExactSampler`], [`FiniteSumTarget`]: unnormalized
+//!   densities with fused value-and-gradient evaluation into caller memory;
+//! - [`Counted`]: thread-safe evaluation counting, so samplers compare at equal cost;
+//! - [`Particles`]: n × d row-major particle buffers;
+//! - [`rng::stream`]: per-chain RNG streams from `(seed, index)`;
+//! - [`Kernel`] and [`Runner`]: BlackJAX-style `init`/`step` kernels driven by a
+//!   runner with warm-up, thinning, observers and bit-exact checkpoint/resume;
+//! - [`Run`]: the record every sampler returns;
+//! - [`CoreError`]: one error enum; [`validate`] checks for fallible constructors.
+
+#![warn(missing_docs)]
+
+pub mod checkpoint;
+mod counted;
+mod error;
+mod kernel;
+pub mod numdiff;
+pub mod observer;
+mod particles;
+pub mod rng;
+mod run;
+mod runner;
+mod target;
+pub mod validate;
+
+pub use counted::{Counted, EvalCounts, EvalSource};
+pub use error::{CoreError, Divergence};
+pub use kernel::{Kernel, StepInfo};
+pub use observer::{Observer, Phase, Progress, StopAfter, StopFlag};
+pub use particles::Particles;
+pub use rng::StreamRng;
+pub use run::{Diagnostics, Run};
+pub use runner::{Outcome, RunConfig, Runner};
+pub use target::{ExactSampler, FiniteSumTarget, GradTarget, Target, check_dim};
