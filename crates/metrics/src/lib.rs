@@ -1,0 +1,10 @@
+//! # sampo-metrics
+//!
+//! Sample-quality and statistical measures shared by the tests and the harness:
+//! effective sample size and Monte Carlo standard errors ([`ess`]) and
+//! goodness-of-fit tests ([`hypothesis`]).
+
+#![warn(missing_docs)]
+
+pub mod ess;
+pub mod hypothesis;
