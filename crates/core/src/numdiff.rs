@@ -50,7 +50,8 @@ pub fn check_gradient(
         let h = REL_STEP * (1.0 + x[j].abs());
         let rounding = 10.0 * f64::EPSILON * (1.0 + f.abs()) / h;
         let tol = rtol * (1.0 + g[j].abs()) + rounding;
-        if !((g[j] - fd[j]).abs() <= tol) {
+        let err = (g[j] - fd[j]).abs();
+        if err.is_nan() || err > tol {
             return Err(format!(
                 "gradient[{j}] = {} but finite difference = {} (tol {tol:e}) at x = {x:?}",
                 g[j], fd[j]

@@ -183,6 +183,7 @@ impl<'a, K: Kernel> Runner<'a, K> {
         let kernel = self.kernel;
         let seed = self.config.seed;
         let kept = self.config.kept();
+        let evals_at_start = self.counts();
         let chains = (0..n)
             .into_par_iter()
             .map(|c| {
@@ -214,7 +215,8 @@ impl<'a, K: Kernel> Runner<'a, K> {
             step: 0,
             chains,
             acceptance_per_step: Vec::new(),
-            evaluations: EvalCounts::default(),
+            // Initialization evaluates the target too: count it.
+            evaluations: self.counts().since(&evals_at_start),
             wall_time_secs: 0.0,
         };
         self.drive(ck)
@@ -305,11 +307,12 @@ impl<'a, K: Kernel> Runner<'a, K> {
                 }
             }
             let periodic = cfg.checkpoint_every > 0 && to - last_checkpoint >= cfg.checkpoint_every;
-            if let Some(path) = &self.checkpoint {
-                if (stop || periodic) && to < total {
-                    ck.save(path)?;
-                    last_checkpoint = to;
-                }
+            if let Some(path) = &self.checkpoint
+                && (stop || periodic)
+                && to < total
+            {
+                ck.save(path)?;
+                last_checkpoint = to;
             }
             if stop && to < total {
                 let checkpoint = self.checkpoint.take();
@@ -364,7 +367,7 @@ fn advance<K: Kernel>(
                 ch.accept_sum += a;
                 ch.accept_count += 1;
             }
-            if (step - cfg.warmup) % cfg.thin == 0 {
+            if (step - cfg.warmup).is_multiple_of(cfg.thin) {
                 ch.draws.extend_from_slice(kernel.position(&ch.state));
             }
         }

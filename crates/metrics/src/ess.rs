@@ -48,7 +48,7 @@ pub fn iat(x: &[f64]) -> Option<f64> {
     }
     let acov = autocovariance(x);
     let g0 = acov[0];
-    if !(g0 > 0.0) || !g0.is_finite() {
+    if g0.is_nan() || g0 <= 0.0 || !g0.is_finite() {
         return None;
     }
     let rho = |t: usize| if t < n { acov[t] / g0 } else { 0.0 };

@@ -1,0 +1,302 @@
+//! Runner contracts: thread-count independence, checkpoint/resume bit-identity,
+//! warm-up adaptation hooks, errors naming step and chain.
+
+use sampo_core::rng::{self, StreamRng};
+use sampo_core::{
+    CoreError, Counted, Divergence, EvalSource, GradTarget, Kernel, Outcome, Particles, RunConfig,
+    Runner, StepInfo, StopAfter, Target,
+};
+use serde::{Deserialize, Serialize};
+
+/// N(0, I_d), with a NaN trap for x[0] > `nan_above` to exercise divergence handling.
+struct Gauss {
+    d: usize,
+    nan_above: f64,
+}
+impl Target for Gauss {
+    fn dim(&self) -> usize {
+        self.d
+    }
+    fn log_density(&self, x: &[f64]) -> f64 {
+        if x[0] > self.nan_above {
+            return f64::NAN;
+        }
+        -0.5 * x.iter().map(|v| v * v).sum::<f64>()
+    }
+}
+impl GradTarget for Gauss {
+    fn log_density_grad(&self, x: &[f64], g: &mut [f64]) -> f64 {
+        for (gi, xi) in g.iter_mut().zip(x) {
+            *gi = -xi;
+        }
+        self.log_density(x)
+    }
+}
+
+/// Random-walk Metropolis with a per-chain adaptive scale: enough to exercise every
+/// runner hook (state, tuning, adaptation, acceptance, divergence).
+struct Rwm<'a> {
+    target: &'a Counted<Gauss>,
+    diverge_on_nan: bool,
+}
+#[derive(Clone, Serialize, Deserialize)]
+struct RwmState {
+    x: Vec<f64>,
+    lp: f64,
+    prop: Vec<f64>,
+}
+#[derive(Clone, Serialize, Deserialize)]
+struct Scale {
+    log_h: f64,
+}
+struct Info(f64);
+impl StepInfo for Info {
+    fn acceptance(&self) -> Option<f64> {
+        Some(self.0)
+    }
+}
+impl Kernel for Rwm<'_> {
+    type State = RwmState;
+    type Info = Info;
+    type Tuning = Scale;
+    fn dim(&self) -> usize {
+        self.target.dim()
+    }
+    fn init(&self, x0: &[f64]) -> Result<RwmState, CoreError> {
+        let lp = self.target.log_density(x0);
+        if !lp.is_finite() {
+            return Err(CoreError::NonFiniteLogDensity {
+                step: 0,
+                particle: 0,
+                value: lp,
+            });
+        }
+        Ok(RwmState {
+            x: x0.to_vec(),
+            lp,
+            prop: x0.to_vec(),
+        })
+    }
+    fn initial_tuning(&self) -> Scale {
+        Scale { log_h: 0.0 }
+    }
+    fn step(&self, t: &Scale, s: &mut RwmState, r: &mut StreamRng) -> Result<Info, Divergence> {
+        let h = t.log_h.exp();
+        for (p, x) in s.prop.iter_mut().zip(&s.x) {
+            *p = x + h * rng::standard_normal(r);
+        }
+        let lp = self.target.log_density(&s.prop);
+        if lp.is_nan() && self.diverge_on_nan {
+            return Err(Divergence {
+                reason: "log density = NaN".into(),
+            });
+        }
+        let a = if lp.is_nan() {
+            0.0
+        } else {
+            (lp - s.lp).exp().min(1.0)
+        };
+        if rng::uniform(r) < a {
+            std::mem::swap(&mut s.x, &mut s.prop);
+            s.lp = lp;
+        }
+        Ok(Info(a))
+    }
+    fn position<'s>(&self, s: &'s RwmState) -> &'s [f64] {
+        &s.x
+    }
+    fn adapt(&self, t: &mut Scale, info: &Info, iter: u64) {
+        // Robbins–Monro towards acceptance 0.44 (enough to make tuning stateful).
+        t.log_h += (info.0 - 0.44) / (iter as f64).sqrt();
+    }
+    fn step_size(&self, t: &Scale) -> Option<f64> {
+        Some(t.log_h.exp())
+    }
+}
+
+fn config() -> RunConfig {
+    let mut c = RunConfig::new(7, 150, 400, 2024);
+    c.thin = 3;
+    c.segment = 50;
+    c
+}
+
+fn run_with_threads(threads: usize) -> sampo_core::Run {
+    let target = Counted::new(Gauss {
+        d: 3,
+        nan_above: f64::INFINITY,
+    });
+    let k = Rwm {
+        target: &target,
+        diverge_on_nan: false,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        Runner::new(&k, config())
+            .unwrap()
+            .count_with(&target)
+            .run(&Particles::repeat(&[1.0, -1.0, 0.5], 1))
+            .unwrap()
+            .finished()
+            .unwrap()
+    })
+}
+
+#[test]
+fn identical_output_for_one_and_two_threads() {
+    let a = run_with_threads(1);
+    let b = run_with_threads(2);
+    assert_eq!(a.samples, b.samples);
+    assert_eq!(a.diagnostics, b.diagnostics);
+    assert_eq!(a.evaluations, b.evaluations);
+    // 7 chains × (150 + 400) steps, one density evaluation each, plus 7 at init.
+    assert_eq!(a.evaluations.density, 7 * 550 + 7);
+    assert_eq!(a.chains, 7);
+    assert_eq!(a.draws_per_chain, 400 / 3);
+    assert_eq!(a.samples.len(), 7 * (400 / 3));
+    assert_eq!(a.diagnostics.acceptance_per_step.len(), 550);
+    assert_eq!(a.diagnostics.step_sizes.len(), 7);
+}
+
+#[test]
+fn stopped_and_resumed_run_is_bit_identical() {
+    let dir = std::env::temp_dir().join(format!("sampo-runner-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.ckpt.json");
+    let target = Counted::new(Gauss {
+        d: 3,
+        nan_above: f64::INFINITY,
+    });
+    let k = Rwm {
+        target: &target,
+        diverge_on_nan: false,
+    };
+    let init = Particles::repeat(&[1.0, -1.0, 0.5], 1);
+    let full = Runner::new(&k, config())
+        .unwrap()
+        .count_with(&target)
+        .run(&init)
+        .unwrap()
+        .finished()
+        .unwrap();
+
+    // Stop inside warm-up (k = 100) and again inside sampling (k = 300).
+    target.reset();
+    let out = Runner::new(&k, config())
+        .unwrap()
+        .count_with(&target)
+        .checkpoint_to(&path)
+        .observe(StopAfter(100))
+        .run(&init)
+        .unwrap();
+    match out {
+        Outcome::Stopped {
+            step, checkpoint, ..
+        } => {
+            assert_eq!(step, 100);
+            assert_eq!(checkpoint.as_deref(), Some(path.as_path()));
+        }
+        Outcome::Finished(_) => panic!("should have stopped"),
+    }
+    let out = Runner::new(&k, config())
+        .unwrap()
+        .count_with(&target)
+        .checkpoint_to(&path)
+        .observe(StopAfter(300))
+        .resume(&path)
+        .unwrap();
+    let Outcome::Stopped { partial, .. } = out else {
+        panic!("should have stopped at 300")
+    };
+    assert_eq!(partial.draws_per_chain, (300 - 150) / 3);
+    let resumed = Runner::new(&k, config())
+        .unwrap()
+        .count_with(&target)
+        .resume(&path)
+        .unwrap()
+        .finished()
+        .unwrap();
+    assert_eq!(resumed.samples, full.samples);
+    assert_eq!(resumed.diagnostics, full.diagnostics);
+    assert_eq!(resumed.evaluations, full.evaluations);
+
+    // A checkpoint cannot be resumed under another config.
+    let mut other = config();
+    other.seed += 1;
+    let err = Runner::new(&k, other).unwrap().resume(&path).unwrap_err();
+    assert!(matches!(err, CoreError::Checkpoint { .. }), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn errors_name_step_and_chain() {
+    let target = Counted::new(Gauss {
+        d: 1,
+        nan_above: 2.5,
+    });
+    let k = Rwm {
+        target: &target,
+        diverge_on_nan: true,
+    };
+    let err = Runner::new(&k, RunConfig::new(4, 0, 100_000, 1))
+        .unwrap()
+        .run(&Particles::repeat(&[0.0], 1))
+        .unwrap_err();
+    match err {
+        CoreError::Diverged {
+            step,
+            chain,
+            reason,
+        } => {
+            assert!(step >= 1 && chain < 4, "{step} {chain}");
+            assert!(reason.contains("NaN"));
+        }
+        e => panic!("unexpected {e}"),
+    }
+    // Non-finite start: the chain index is reported.
+    let init = Particles::from_rows(&[vec![0.0], vec![0.0], vec![3.0], vec![0.0]]).unwrap();
+    let err = Runner::new(&k, RunConfig::new(4, 0, 10, 1))
+        .unwrap()
+        .run(&init)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CoreError::NonFiniteLogDensity {
+                particle: 2,
+                step: 0,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Config and shape errors.
+    assert!(Runner::new(&k, RunConfig::new(0, 0, 10, 1)).is_err());
+    let mut c = RunConfig::new(1, 0, 2, 1);
+    c.thin = 5;
+    let e = Runner::new(&k, c).err().unwrap().to_string();
+    assert!(e.contains("draws"), "{e}");
+    let e = Runner::new(&k, RunConfig::new(2, 0, 10, 1))
+        .unwrap()
+        .run(&Particles::zeros(1, 2))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("expected 1, got 2"), "{e}");
+    assert_eq!(target.counts().gradient, 0);
+}
+
+#[test]
+fn run_config_reads_toml_like_json_and_rejects_unknown_fields() {
+    let c: RunConfig =
+        serde_json::from_str(r#"{"chains":4,"warmup":10,"draws":20,"seed":3}"#).unwrap();
+    assert_eq!(c.thin, 1);
+    assert!(
+        serde_json::from_str::<RunConfig>(
+            r#"{"chains":4,"warmup":10,"draws":20,"seed":3,"thinn":2}"#
+        )
+        .is_err()
+    );
+}
