@@ -242,10 +242,10 @@ impl<T: GradTarget> Kernel for Mala<T> {
     /// Freezes the step at the averaged iterate ε̄ (Hoffman & Gelman 2014, Alg. 5)
     /// and drops the dual-averaging state, so later `adapt` calls change nothing.
     fn finish_adaptation(&self, tuning: &mut MalaTuning) {
-        if let Some(da) = tuning.dual_averaging.take() {
-            if da.iter > 0 {
-                tuning.step_size = da.averaged_step_size();
-            }
+        if let Some(da) = tuning.dual_averaging.take()
+            && da.iter > 0
+        {
+            tuning.step_size = da.averaged_step_size();
         }
     }
 
