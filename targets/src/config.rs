@@ -1,0 +1,287 @@
+//! Serde configs, so users can define targets in TOML:
+//!
+//! ```toml
+//! [target]
+//! kind = "gmm"
+//! weights = [0.5, 0.5]          # optional (uniform); normalized
+//! means = [[-2.0, 0.0], [2.0, 0.0]]
+//! stds = [1.0, 0.5]             # isotropic std per component; or `covs` (full matrices)
+//! ```
+//! or `[target]` with just `preset = "gmm40-fab"`. Kinds: `gaussian`, `gmm`, `funnel`,
+//! `many-well`, `double-well`, `rings`, `cauchy`, `hyperplane-disk`, `axial-modes`.
+//! Unknown fields are rejected; [`TargetConfig::build`] validates every value and names
+//! the offending field in its error.
+
+use crate::gaussian::Covariance;
+use crate::{
+    AxialModes, Cauchy, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk, ManyWell,
+    Rings, TargetError, presets,
+};
+use sampo_core::GradTarget;
+use serde::{Deserialize, Deserializer, Serialize};
+
+fn default_funnel_dim() -> usize {
+    10
+}
+fn default_funnel_scale() -> f64 {
+    3.0
+}
+fn default_many_well_dim() -> usize {
+    32
+}
+fn default_num_rings() -> usize {
+    4
+}
+fn default_ring_radius() -> f64 {
+    1.0
+}
+fn default_ring_sigma() -> f64 {
+    0.15
+}
+
+/// A target defined by its parameters, tagged by `kind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum TargetSpec {
+    /// N(mean, Σ) with at most one of `cov` (full, rows), `std` (isotropic) or `stds`
+    /// (diagonal); none means Σ = I.
+    Gaussian {
+        /// The mean; its length is the dimension.
+        mean: Vec<f64>,
+        /// Full covariance, `cov[i][j]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cov: Option<Vec<Vec<f64>>>,
+        /// Isotropic std: Σ = std² I.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        std: Option<f64>,
+        /// Per-coordinate stds: Σ = diag(stds²).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stds: Option<Vec<f64>>,
+    },
+    /// A Gaussian mixture with exactly one of `covs` or `stds`.
+    Gmm {
+        /// Positive weights (normalized); default uniform.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        weights: Option<Vec<f64>>,
+        /// Component means, `means[k][j]`.
+        means: Vec<Vec<f64>>,
+        /// Full covariances, `covs[k][i][j]`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        covs: Option<Vec<Vec<Vec<f64>>>>,
+        /// Isotropic std of each component.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stds: Option<Vec<f64>>,
+    },
+    /// Neal's funnel (defaults: the hard funnel, dim 10, scale 3).
+    Funnel {
+        /// Dimension (≥ 2).
+        #[serde(default = "default_funnel_dim")]
+        dim: usize,
+        /// Std of x0.
+        #[serde(default = "default_funnel_scale")]
+        scale: f64,
+    },
+    /// Many-well (default dim 32; must be even).
+    ManyWell {
+        /// Dimension.
+        #[serde(default = "default_many_well_dim")]
+        dim: usize,
+    },
+    /// The 2-D double well of the SNF paper.
+    DoubleWell {},
+    /// SLIPS rings (defaults 4, 1.0, 0.15).
+    Rings {
+        /// Number of rings.
+        #[serde(default = "default_num_rings")]
+        num_rings: usize,
+        /// Radius of the innermost ring (ring k has radius k·radius).
+        #[serde(default = "default_ring_radius")]
+        radius: f64,
+        /// Radial std.
+        #[serde(default = "default_ring_sigma")]
+        sigma: f64,
+    },
+    /// Multivariate standard Cauchy.
+    Cauchy {
+        /// Dimension.
+        dim: usize,
+    },
+    /// Hyperplane disk.
+    HyperplaneDisk {
+        /// Dimension.
+        dim: usize,
+    },
+    /// Axial modes.
+    AxialModes {
+        /// Dimension.
+        dim: usize,
+    },
+}
+
+/// A target config: either a named preset (`preset = "gmm40-fab"`) or a [`TargetSpec`]
+/// (`kind = "gmm"`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TargetConfig {
+    /// A preset from [`crate::PRESETS`].
+    Preset {
+        /// The preset name, e.g. `"gmm40-fab"` or `"gauss-16"`.
+        preset: String,
+    },
+    /// An explicit target.
+    Spec(TargetSpec),
+}
+
+impl<'de> Deserialize<'de> for TargetConfig {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let v = serde_json::Value::deserialize(de)?;
+        if let Some(obj) = v.as_object()
+            && obj.contains_key("preset")
+        {
+            if let Some(other) = obj.keys().find(|k| *k != "preset") {
+                return Err(D::Error::custom(format!(
+                    "a `preset` target takes no other field, found `{other}`"
+                )));
+            }
+            let name = obj["preset"]
+                .as_str()
+                .ok_or_else(|| D::Error::custom("`preset` must be a string"))?;
+            return Ok(TargetConfig::Preset {
+                preset: name.to_string(),
+            });
+        }
+        serde_json::from_value::<TargetSpec>(v)
+            .map(TargetConfig::Spec)
+            .map_err(D::Error::custom)
+    }
+}
+
+impl From<TargetSpec> for TargetConfig {
+    fn from(s: TargetSpec) -> Self {
+        TargetConfig::Spec(s)
+    }
+}
+
+impl TargetConfig {
+    /// Validates the config and builds the target.
+    pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
+        match self {
+            TargetConfig::Preset { preset } => presets::preset(preset),
+            TargetConfig::Spec(s) => s.build(),
+        }
+    }
+}
+
+fn square_rows(name: &str, rows: &[Vec<f64>], d: usize) -> Result<Vec<f64>, TargetError> {
+    if rows.len() != d {
+        return Err(TargetError::dim(
+            format!("{name} (rows must match the mean dimension)"),
+            d,
+            rows.len(),
+        ));
+    }
+    for (r, row) in rows.iter().enumerate() {
+        if row.len() != d {
+            return Err(TargetError::dim(
+                format!("{name}[{r}] (columns must match the mean dimension)"),
+                d,
+                row.len(),
+            ));
+        }
+    }
+    Ok(rows.concat())
+}
+
+impl TargetSpec {
+    /// Validates the spec and builds the target.
+    pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
+        Ok(match self {
+            TargetSpec::Gaussian {
+                mean,
+                cov,
+                std,
+                stds,
+            } => {
+                let d = mean.len();
+                let given = [cov.is_some(), std.is_some(), stds.is_some()];
+                if given.iter().filter(|g| **g).count() > 1 {
+                    return Err(TargetError::invalid(
+                        "cov/std/stds",
+                        "several given",
+                        "give at most one of `cov`, `std` or `stds`",
+                    ));
+                }
+                let c = if let Some(rows) = cov {
+                    Covariance::full("cov", &square_rows("cov", rows, d)?, d)?
+                } else if let Some(s) = std {
+                    let s = sampo_core::validate::positive("std", *s)?;
+                    Covariance::Isotropic(s * s)
+                } else if let Some(s) = stds {
+                    if s.len() != d {
+                        return Err(TargetError::dim(
+                            "stds (one per mean coordinate)",
+                            d,
+                            s.len(),
+                        ));
+                    }
+                    for (i, v) in s.iter().enumerate() {
+                        sampo_core::validate::positive(&format!("stds[{i}]"), *v)?;
+                    }
+                    Covariance::diagonal("stds", s.iter().map(|v| v * v).collect())?
+                } else {
+                    Covariance::Isotropic(1.0)
+                };
+                Box::new(Gaussian::new(mean.clone(), c)?)
+            }
+            TargetSpec::Gmm {
+                weights,
+                means,
+                covs,
+                stds,
+            } => {
+                let k = means.len();
+                let w = weights.clone().unwrap_or_else(|| vec![1.0; k]);
+                match (covs, stds) {
+                    (Some(_), Some(_)) => {
+                        return Err(TargetError::invalid(
+                            "covs/stds",
+                            "both given",
+                            "give exactly one of `covs` (full) or `stds` (isotropic)",
+                        ));
+                    }
+                    (None, None) => {
+                        return Err(TargetError::invalid(
+                            "covs/stds",
+                            "neither given",
+                            "give exactly one of `covs` (full) or `stds` (isotropic)",
+                        ));
+                    }
+                    (None, Some(s)) => {
+                        if s.len() != k {
+                            return Err(TargetError::dim("stds (one per mean)", k, s.len()));
+                        }
+                        Box::new(GaussianMixture::isotropic(w, means.clone(), s)?)
+                    }
+                    (Some(c), None) => {
+                        if c.len() != k {
+                            return Err(TargetError::dim("covs (one per mean)", k, c.len()));
+                        }
+                        Box::new(GaussianMixture::full(w, means.clone(), c)?)
+                    }
+                }
+            }
+            TargetSpec::Funnel { dim, scale } => Box::new(Funnel::new(*dim, *scale)?),
+            TargetSpec::ManyWell { dim } => Box::new(ManyWell::new(*dim)?),
+            TargetSpec::DoubleWell {} => Box::new(DoubleWell::new()),
+            TargetSpec::Rings {
+                num_rings,
+                radius,
+                sigma,
+            } => Box::new(Rings::new(*num_rings, *radius, *sigma)?),
+            TargetSpec::Cauchy { dim } => Box::new(Cauchy::new(*dim)?),
+            TargetSpec::HyperplaneDisk { dim } => Box::new(HyperplaneDisk::new(*dim)?),
+            TargetSpec::AxialModes { dim } => Box::new(AxialModes::new(*dim)?),
+        })
+    }
+}

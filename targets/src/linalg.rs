@@ -1,0 +1,249 @@
+//! Small dense linear algebra for covariance matrices: Cholesky factorization with a
+//! positive-definiteness check, triangular solves, log-determinant and inverse.
+//!
+//! Matrices are row-major `d × d` slices. The targets need only factorizations of
+//! user-given covariances (done once at construction), so the plain O(d³)
+//! Cholesky–Banachiewicz algorithm is enough.
+
+use crate::TargetError;
+
+/// The lower Cholesky factor `L` (row-major, `Σ = L Lᵀ`) of a symmetric positive
+/// definite matrix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cholesky {
+    d: usize,
+    l: Vec<f64>,
+}
+
+/// Relative asymmetry tolerated in a covariance: `|Σ_ij − Σ_ji| ≤ 1e-10·max(|Σ_ij|, |Σ_ji|, 1)`.
+/// A config written by hand with decimals is symmetric to the last digit; anything larger
+/// is a typo that should be reported, not silently symmetrized.
+const SYM_TOL: f64 = 1e-10;
+
+impl Cholesky {
+    /// Factorizes the row-major `d × d` matrix `a`. `name` is the config field used in
+    /// errors (e.g. `covs[2]`). Fails with a clear error if `a` has the wrong size, is not
+    /// finite, not symmetric, or not positive definite (a pivot ≤ 0 at some column).
+    pub fn new(name: &str, a: &[f64], d: usize) -> Result<Self, TargetError> {
+        if a.len() != d * d {
+            return Err(TargetError::dim(
+                format!("{name} (a {d} × {d} matrix has {} entries)", d * d),
+                d * d,
+                a.len(),
+            ));
+        }
+        if let Some(i) = a.iter().position(|v| !v.is_finite()) {
+            return Err(TargetError::invalid(
+                format!("{name}[{}][{}]", i / d, i % d),
+                a[i],
+                "must be finite",
+            ));
+        }
+        for i in 0..d {
+            for j in 0..i {
+                let (u, v) = (a[i * d + j], a[j * d + i]);
+                if (u - v).abs() > SYM_TOL * u.abs().max(v.abs()).max(1.0) {
+                    return Err(TargetError::invalid(
+                        format!("{name}[{i}][{j}]"),
+                        u,
+                        format!("covariance must be symmetric, but {name}[{j}][{i}] = {v}"),
+                    ));
+                }
+            }
+        }
+        let mut l = vec![0.0; d * d];
+        for i in 0..d {
+            for j in 0..=i {
+                let mut s = a[i * d + j];
+                for k in 0..j {
+                    s -= l[i * d + k] * l[j * d + k];
+                }
+                if i == j {
+                    // A pivot must be positive relative to the diagonal entry; a pivot at
+                    // rounding level (1e-14 of the diagonal) means a singular matrix.
+                    if !(s > 1e-14 * a[i * d + i].abs()) {
+                        return Err(TargetError::invalid(
+                            name,
+                            format!("{:?}", rows(a, d)),
+                            format!(
+                                "covariance must be symmetric positive definite \
+                                 (Cholesky pivot {i} is {s:e} <= 0)"
+                            ),
+                        ));
+                    }
+                    l[i * d + i] = s.sqrt();
+                } else {
+                    l[i * d + j] = s / l[j * d + j];
+                }
+            }
+        }
+        Ok(Cholesky { d, l })
+    }
+
+    /// The dimension d.
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+
+    /// The lower factor L, row-major.
+    pub fn factor(&self) -> &[f64] {
+        &self.l
+    }
+
+    /// `log det Σ = 2 Σ_i log L_ii`.
+    pub fn log_det(&self) -> f64 {
+        (0..self.d)
+            .map(|i| self.l[i * self.d + i].ln())
+            .sum::<f64>()
+            * 2.0
+    }
+
+    /// Solves `L y = b` in place (forward substitution).
+    pub fn solve_lower_in_place(&self, b: &mut [f64]) {
+        let d = self.d;
+        for i in 0..d {
+            let mut s = b[i];
+            for k in 0..i {
+                s -= self.l[i * d + k] * b[k];
+            }
+            b[i] = s / self.l[i * d + i];
+        }
+    }
+
+    /// Solves `Lᵀ x = y` in place (back substitution).
+    pub fn solve_upper_in_place(&self, y: &mut [f64]) {
+        let d = self.d;
+        for i in (0..d).rev() {
+            let mut s = y[i];
+            for k in i + 1..d {
+                s -= self.l[k * d + i] * y[k];
+            }
+            y[i] = s / self.l[i * d + i];
+        }
+    }
+
+    /// Replaces `z` by `L z` in place. Row i of `L z` needs only `z_0..z_i`, so the rows are
+    /// computed from the last to the first.
+    pub fn mul_lower_in_place(&self, z: &mut [f64]) {
+        let d = self.d;
+        for i in (0..d).rev() {
+            let mut s = 0.0;
+            for k in 0..=i {
+                s += self.l[i * d + k] * z[k];
+            }
+            z[i] = s;
+        }
+    }
+
+    /// `Σ⁻¹`, row-major and exactly symmetric (the upper triangle is mirrored).
+    pub fn inverse(&self) -> Vec<f64> {
+        let d = self.d;
+        let mut inv = vec![0.0; d * d];
+        let mut col = vec![0.0; d];
+        for j in 0..d {
+            col.iter_mut().for_each(|v| *v = 0.0);
+            col[j] = 1.0;
+            self.solve_lower_in_place(&mut col);
+            self.solve_upper_in_place(&mut col);
+            for i in 0..d {
+                inv[i * d + j] = col[i];
+            }
+        }
+        for i in 0..d {
+            for j in 0..i {
+                let m = 0.5 * (inv[i * d + j] + inv[j * d + i]);
+                inv[i * d + j] = m;
+                inv[j * d + i] = m;
+            }
+        }
+        inv
+    }
+}
+
+fn rows(a: &[f64], d: usize) -> Vec<Vec<f64>> {
+    a.chunks(d.max(1)).map(<[f64]>::to_vec).collect()
+}
+
+/// Quadratic form `δᵀ P δ` for a symmetric row-major `P`, with `δ = x − μ` formed on the
+/// fly (no scratch memory).
+#[inline]
+pub(crate) fn quad_form_centered(p: &[f64], x: &[f64], mu: &[f64]) -> f64 {
+    let d = x.len();
+    let mut q = 0.0;
+    for i in 0..d {
+        let di = x[i] - mu[i];
+        let row = &p[i * d..(i + 1) * d];
+        let mut s = 0.0;
+        for j in 0..d {
+            s += row[j] * (x[j] - mu[j]);
+        }
+        q += di * s;
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn factor_solve_inverse() {
+        let a = [4.0, 2.0, 0.4, 2.0, 3.0, 0.5, 0.4, 0.5, 2.0];
+        let c = Cholesky::new("cov", &a, 3).unwrap();
+        // L Lᵀ = A
+        let l = c.factor();
+        for i in 0..3 {
+            for j in 0..3 {
+                let s: f64 = (0..3).map(|k| l[i * 3 + k] * l[j * 3 + k]).sum();
+                assert!((s - a[i * 3 + j]).abs() < 1e-14);
+            }
+        }
+        let inv = c.inverse();
+        for i in 0..3 {
+            for j in 0..3 {
+                let s: f64 = (0..3).map(|k| a[i * 3 + k] * inv[k * 3 + j]).sum();
+                assert!((s - if i == j { 1.0 } else { 0.0 }).abs() < 1e-14);
+            }
+        }
+        // det by cofactors
+        let det = 4.0 * (3.0 * 2.0 - 0.25) - 2.0 * (2.0 * 2.0 - 0.5 * 0.4)
+            + 0.4 * (2.0 * 0.5 - 3.0 * 0.4);
+        assert!((c.log_det() - f64::ln(det)).abs() < 1e-14);
+        // L (L⁻¹ b) = b
+        let mut b = [1.0, -2.0, 0.5];
+        c.solve_lower_in_place(&mut b);
+        c.mul_lower_in_place(&mut b);
+        assert!(
+            (b[0] - 1.0).abs() < 1e-15 && (b[1] + 2.0).abs() < 1e-15 && (b[2] - 0.5).abs() < 1e-15
+        );
+        assert!((quad_form_centered(&inv, &[1.0, 1.0, 1.0], &[0.0, 0.0, 0.0]) > 0.0));
+    }
+
+    #[test]
+    fn rejects_bad_matrices_naming_the_field() {
+        let e = Cholesky::new("covs[1]", &[1.0, 2.0, 2.0, 1.0], 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("covs[1]") && e.contains("positive definite"),
+            "{e}"
+        );
+        let e = Cholesky::new("covs[0]", &[1.0, 0.5, 0.4, 1.0], 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("covs[0][1][0]") && e.contains("symmetric"),
+            "{e}"
+        );
+        let e = Cholesky::new("cov", &[1.0, 0.0, 0.0], 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cov") && e.contains("expected 4, got 3"), "{e}");
+        let e = Cholesky::new("cov", &[f64::NAN], 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cov[0][0]") && e.contains("finite"), "{e}");
+        assert!(Cholesky::new("cov", &[0.0], 1).is_err());
+        assert!(Cholesky::new("cov", &[1.0, 1.0, 1.0, 1.0], 2).is_err());
+    }
+}

@@ -1,0 +1,545 @@
+//! Gaussian mixtures `p(x) = Σ_k w_k N(x; μ_k, Σ_k)` (normalized, `log Z = 0`) and the
+//! mixture benchmarks of the literature.
+//!
+//! ```text
+//! log p(x)   = LSE_k t_k(x),   t_k(x) = c_k − ½ (x−μ_k)ᵀ Σ_k⁻¹ (x−μ_k),
+//! c_k        = log w_k − ½ log det Σ_k − (d/2) log 2π,
+//! ∇ log p(x) = Σ_k r_k Σ_k⁻¹ (μ_k − x),   r_k = exp(t_k − log p(x)).
+//! ```
+//!
+//! # Hot path
+//! `log_density_grad` is what Langevin samplers call per particle-step, so it is
+//! written for speed and allocates nothing:
+//! - the constants `c_k` are precomputed; the layout is chosen once from the tightest
+//!   covariance form shared by all components (all isotropic → one `½/σ_k²` per
+//!   component; all diagonal → per-coordinate precisions; otherwise full precision
+//!   matrices);
+//! - the isotropic/diagonal terms are computed for a block of up to 64 components into
+//!   a stack array, looping over coordinates outside and components inside over the
+//!   means stored coordinate-major (d × K), which vectorizes for small d; for d ≥ 16 a
+//!   per-component squared distance over the row-major means is used instead;
+//! - log-sum-exp subtracts the running maximum; blocks beyond the first (K > 64) are
+//!   merged online, rescaling the partial sums when the maximum grows;
+//! - components with `t_k < max − 40` are skipped entirely (no `exp`, no gradient
+//!   work): each contributes less than e^{−40} ≈ 4.2e−18 relative to the largest term,
+//!   below half an ulp of 1 (1.1e−16), so even a few hundred such terms change
+//!   `log p` by under 1e−15, far inside the 1e−12 agreement the tests demand.
+
+use crate::data::{gmm40, gmm100::GMM100_MEANS};
+use crate::gaussian::Covariance;
+use crate::{TargetError, error::check_dim_param};
+use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
+use sampo_core::{ExactSampler, GradTarget, Target, validate};
+
+const LN_2PI: f64 = 1.837_877_066_409_345_5;
+
+/// Components whose log term is below `max − LSE_CUTOFF` are skipped (module docs).
+pub const LSE_CUTOFF: f64 = 40.0;
+
+/// Components per stack block in the hot path.
+const BLOCK: usize = 64;
+
+/// From this dimension on, isotropic squared distances are computed per component over
+/// row-major means (long contiguous inner loop) rather than coordinate-major.
+const ROW_MAJOR_FROM_DIM: usize = 16;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Layout {
+    /// Every Σ_k = σ_k² I: `half_prec[k] = 1 / (2σ_k²)`.
+    Isotropic { half_prec: Vec<f64> },
+    /// Every Σ_k diagonal: `half_prec_t[j·K + k] = 1 / (2 Σ_k,jj)`.
+    Diagonal { half_prec_t: Vec<f64> },
+    /// General: uses each component's precision matrix.
+    Full,
+}
+
+/// A Gaussian mixture with K components in R^d.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianMixture {
+    d: usize,
+    k: usize,
+    weights: Vec<f64>,
+    cum_weights: Vec<f64>,
+    /// Row-major K × d.
+    means: Vec<f64>,
+    /// Coordinate-major d × K (the same numbers).
+    means_t: Vec<f64>,
+    log_c: Vec<f64>,
+    covs: Vec<Covariance>,
+    layout: Layout,
+}
+
+impl GaussianMixture {
+    /// A mixture from (unnormalized) weights, means and covariances. Weights must be
+    /// positive and finite (they are normalized); all means must have the same length
+    /// and every covariance must match it.
+    pub fn new(
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        covs: Vec<Covariance>,
+    ) -> Result<Self, TargetError> {
+        let k = means.len();
+        if k == 0 {
+            return Err(TargetError::invalid(
+                "means",
+                "[]",
+                "a mixture needs at least one component",
+            ));
+        }
+        let d = check_dim_param("means[0] (dimension)", means[0].len())?;
+        for (i, m) in means.iter().enumerate() {
+            if m.len() != d {
+                return Err(TargetError::dim(
+                    format!("means[{i}] (all means must have the dimension of means[0])"),
+                    d,
+                    m.len(),
+                ));
+            }
+            validate::all_finite(&format!("means[{i}]"), m)?;
+        }
+        if weights.len() != k {
+            return Err(TargetError::dim("weights (one per mean)", k, weights.len()));
+        }
+        for (i, w) in weights.iter().enumerate() {
+            validate::positive(&format!("weights[{i}]"), *w)?;
+        }
+        let total: f64 = weights.iter().sum();
+        if !total.is_finite() {
+            return Err(TargetError::invalid("weights", total, "sum must be finite"));
+        }
+        if covs.len() != k {
+            return Err(TargetError::dim(
+                "covariances (one per mean)",
+                k,
+                covs.len(),
+            ));
+        }
+        for (i, c) in covs.iter().enumerate() {
+            if let Some(dc) = c.fixed_dim()
+                && dc != d
+            {
+                return Err(TargetError::dim(
+                    format!("covs[{i}] vs means dimension"),
+                    d,
+                    dc,
+                ));
+            }
+        }
+        let weights: Vec<f64> = weights.iter().map(|w| w / total).collect();
+        let mut acc = 0.0;
+        let mut cum_weights: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w;
+                acc
+            })
+            .collect();
+        *cum_weights.last_mut().expect("k >= 1") = 1.0;
+        let log_c = weights
+            .iter()
+            .zip(&covs)
+            .map(|(w, c)| w.ln() - 0.5 * c.log_det(d) - 0.5 * d as f64 * LN_2PI)
+            .collect();
+        let flat: Vec<f64> = means.concat();
+        let mut means_t = vec![0.0; d * k];
+        for c in 0..k {
+            for j in 0..d {
+                means_t[j * k + c] = flat[c * d + j];
+            }
+        }
+        let layout = if covs.iter().all(|c| matches!(c, Covariance::Isotropic(_))) {
+            Layout::Isotropic {
+                half_prec: covs.iter().map(|c| 0.5 / c.variance(0)).collect(),
+            }
+        } else if covs.iter().all(|c| !matches!(c, Covariance::Full { .. })) {
+            let mut half_prec_t = vec![0.0; d * k];
+            for (c, cov) in covs.iter().enumerate() {
+                for j in 0..d {
+                    half_prec_t[j * k + c] = 0.5 / cov.variance(j);
+                }
+            }
+            Layout::Diagonal { half_prec_t }
+        } else {
+            Layout::Full
+        };
+        Ok(GaussianMixture {
+            d,
+            k,
+            weights,
+            cum_weights,
+            means: flat,
+            means_t,
+            log_c,
+            covs,
+            layout,
+        })
+    }
+
+    /// Isotropic components: `Σ_k = stds[k]² I`.
+    pub fn isotropic(
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        stds: &[f64],
+    ) -> Result<Self, TargetError> {
+        let covs = stds
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let s = validate::positive(&format!("stds[{i}]"), *s)?;
+                Ok(Covariance::Isotropic(s * s))
+            })
+            .collect::<Result<Vec<_>, TargetError>>()?;
+        GaussianMixture::new(weights, means, covs)
+    }
+
+    /// Full covariances, each given as rows (`covs[k][i][j]`), checked SPD.
+    pub fn full(
+        weights: Vec<f64>,
+        means: Vec<Vec<f64>>,
+        covs: &[Vec<Vec<f64>>],
+    ) -> Result<Self, TargetError> {
+        let d = means.first().map_or(0, Vec::len);
+        let covs = covs
+            .iter()
+            .enumerate()
+            .map(|(i, rows)| {
+                let name = format!("covs[{i}]");
+                if rows.len() != d {
+                    return Err(TargetError::dim(format!("{name} (rows)"), d, rows.len()));
+                }
+                for (r, row) in rows.iter().enumerate() {
+                    if row.len() != d {
+                        return Err(TargetError::dim(
+                            format!("{name}[{r}] (columns)"),
+                            d,
+                            row.len(),
+                        ));
+                    }
+                }
+                Covariance::full(&name, &rows.concat(), d)
+            })
+            .collect::<Result<Vec<_>, TargetError>>()?;
+        GaussianMixture::new(weights, means, covs)
+    }
+
+    /// Equal weights, every component `N(μ_k, var·I)`.
+    fn uniform_isotropic(means: Vec<Vec<f64>>, var: f64) -> Self {
+        let k = means.len();
+        GaussianMixture::new(vec![1.0; k], means, vec![Covariance::Isotropic(var); k])
+            .expect("preset parameters are valid")
+    }
+
+    /// **8 Gaussians on a circle** (SLIPS `slips/distributions/mog.py::CircularMixture`):
+    /// means `10·(sin(iπ/4), cos(iπ/4))`, i = 0..7, covariance 0.7 I, equal weights.
+    pub fn eight_gaussians() -> Self {
+        let means = (0..8)
+            .map(|i| {
+                let a = i as f64 * std::f64::consts::FRAC_PI_4;
+                vec![10.0 * a.sin(), 10.0 * a.cos()]
+            })
+            .collect();
+        Self::uniform_isotropic(means, 0.7)
+    }
+
+    /// **9GMM** (gfn-diffusion `energy_sampling/energies/nine_gmm.py`): means on the grid
+    /// {−5, 0, 5}², covariance 0.3 I, equal weights.
+    pub fn nine_gmm() -> Self {
+        Self::grid(&[-5.0, 0.0, 5.0])
+    }
+
+    /// **25GMM** (gfn-diffusion `twenty_five_gmm.py`): means on {−10, −5, 0, 5, 10}²,
+    /// covariance 0.3 I, equal weights.
+    pub fn twenty_five_gmm() -> Self {
+        Self::grid(&[-10.0, -5.0, 0.0, 5.0, 10.0])
+    }
+
+    fn grid(g: &[f64]) -> Self {
+        let means = g
+            .iter()
+            .flat_map(|&a| g.iter().map(move |&b| vec![a, b]))
+            .collect();
+        Self::uniform_isotropic(means, 0.3)
+    }
+
+    /// **GMM40 of FAB** (Midgley et al. 2023, `lollcat/fab-torch:fab/target_distributions/gmm.py`):
+    /// 40 equal-weight components in 2-D, means from torch seed 0 (see [`crate::data::gmm40`]),
+    /// per-dimension std softplus(1) = 1.3132616875182228.
+    pub fn gmm40_fab() -> Self {
+        let s = GMM40_FAB_STD;
+        Self::uniform_isotropic(
+            gmm40::GMM40_FAB_MEANS.iter().map(|m| m.to_vec()).collect(),
+            s * s,
+        )
+    }
+
+    /// **GMM40 of Beyond ELBOs** (Blessing et al. 2024,
+    /// `DenisBless/variational_sampling_methods:targets/gmm40.py`): 40 equal-weight
+    /// components, JAX-seeded means, std 1.
+    pub fn gmm40_beyond_elbos() -> Self {
+        Self::uniform_isotropic(
+            gmm40::GMM40_BEYOND_ELBOS_MEANS
+                .iter()
+                .map(|m| m.to_vec())
+                .collect(),
+            1.0,
+        )
+    }
+
+    /// **Two modes** in dimension d (SLIPS `experiments/two_modes_utils.py::make_target(a=1)`):
+    /// means `(−2/3)·1_d` and `(4/3)·1_d` (i.e. `−1_d + ⅓1_d` and `+1_d + ⅓1_d`),
+    /// covariance 0.05 I, weights 2/3 and 1/3.
+    pub fn two_modes(d: usize) -> Result<Self, TargetError> {
+        check_dim_param("d", d)?;
+        GaussianMixture::new(
+            vec![2.0 / 3.0, 1.0 / 3.0],
+            vec![vec![-2.0 / 3.0; d], vec![4.0 / 3.0; d]],
+            vec![Covariance::Isotropic(0.05); 2],
+        )
+    }
+
+    /// **ZOD-MC 2-D GMM** (`config/density_parameters/2d_gmm.yaml`): weights
+    /// [0.1, 0.2, 0.3, 0.4], means [[0,0],[0,11],[9,9],[11,0]], full covariances
+    /// [[1,.5],[.5,1]], [[.3,−.2],[−.2,.3]], [[1,.3],[.3,1]], [[1.2,−1],[−1,1.2]].
+    pub fn zodmc_gmm2d() -> Self {
+        Self::zodmc_gmm2d_radius(11.0).expect("preset parameters are valid")
+    }
+
+    /// The ZOD-MC "radius" variant (`radius_increase_experiments.py::get_gmm_radius`):
+    /// the means of [`GaussianMixture::zodmc_gmm2d`] scaled by `radius / 11` (the paper
+    /// uses R ∈ {1, 6, 11, 16, 21, 26}; R = 11 is the base mixture).
+    pub fn zodmc_gmm2d_radius(radius: f64) -> Result<Self, TargetError> {
+        let r = validate::positive("radius", radius)? / 11.0;
+        let means = [[0.0, 0.0], [0.0, 11.0], [9.0, 9.0], [11.0, 0.0]]
+            .iter()
+            .map(|m| vec![m[0] * r, m[1] * r])
+            .collect();
+        let covs = [
+            [1.0, 0.5, 0.5, 1.0],
+            [0.3, -0.2, -0.2, 0.3],
+            [1.0, 0.3, 0.3, 1.0],
+            [1.2, -1.0, -1.0, 1.2],
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Covariance::full(&format!("covs[{i}]"), c, 2))
+        .collect::<Result<Vec<_>, _>>()?;
+        GaussianMixture::new(vec![0.1, 0.2, 0.3, 0.4], means, covs)
+    }
+
+    /// **gmm100**: d = 100, 8 equal-weight components with unit covariance; means drawn
+    /// once from N(0, 4² I) and stored in [`crate::data::gmm100`] (seed and procedure
+    /// documented there).
+    pub fn gmm100() -> Self {
+        Self::uniform_isotropic(GMM100_MEANS.iter().map(|m| m.to_vec()).collect(), 1.0)
+    }
+
+    /// Number of components K.
+    pub fn n_components(&self) -> usize {
+        self.k
+    }
+
+    /// Normalized weights.
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// Mean of component `c`.
+    pub fn mean(&self, c: usize) -> &[f64] {
+        &self.means[c * self.d..(c + 1) * self.d]
+    }
+
+    /// Covariance of component `c`.
+    pub fn covariance(&self, c: usize) -> &Covariance {
+        &self.covs[c]
+    }
+
+    /// `log w_c + log N(x; μ_c, Σ_c)`, evaluated directly (no fast path): the naive
+    /// reference the tests compare the hot path against.
+    pub fn component_log_term(&self, c: usize, x: &[f64]) -> f64 {
+        self.log_c[c] - 0.5 * self.covs[c].mahalanobis(x, self.mean(c))
+    }
+
+    /// The component with the largest `log w_c + log N(x; μ_c, Σ_c)` (the assignment
+    /// used for mode counts and entropic mode coverage).
+    pub fn nearest_component(&self, x: &[f64]) -> usize {
+        (0..self.k)
+            .map(|c| (c, self.component_log_term(c, x)))
+            .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
+            .0
+    }
+
+    /// CDF of coordinate j's marginal at t: `Σ_k w_k Φ((t − μ_kj)/√Σ_k,jj)`.
+    pub fn marginal_cdf(&self, j: usize, t: f64) -> f64 {
+        (0..self.k)
+            .map(|c| {
+                let s = self.covs[c].variance(j).sqrt();
+                self.weights[c] * crate::quadrature::normal_cdf((t - self.mean(c)[j]) / s)
+            })
+            .sum()
+    }
+
+    /// Fills `t[..nb]` with the log terms of components `b0 .. b0 + nb`.
+    #[inline(always)]
+    fn log_terms(&self, x: &[f64], b0: usize, t: &mut [f64]) {
+        let (d, k) = (self.d, self.k);
+        let nb = t.len();
+        let log_c = &self.log_c[b0..b0 + nb];
+        match &self.layout {
+            Layout::Isotropic { half_prec } => {
+                let hp = &half_prec[b0..b0 + nb];
+                if d < ROW_MAJOR_FROM_DIM {
+                    t.iter_mut().for_each(|v| *v = 0.0);
+                    for (j, &xj) in x.iter().enumerate() {
+                        let row = &self.means_t[j * k + b0..j * k + b0 + nb];
+                        for (tv, &m) in t.iter_mut().zip(row) {
+                            let dlt = xj - m;
+                            *tv += dlt * dlt;
+                        }
+                    }
+                } else {
+                    for (c, tv) in t.iter_mut().enumerate() {
+                        let mu = &self.means[(b0 + c) * d..(b0 + c + 1) * d];
+                        *tv = sq_dist(x, mu);
+                    }
+                }
+                for ((tv, &lc), &h) in t.iter_mut().zip(log_c).zip(hp) {
+                    *tv = lc - h * *tv;
+                }
+            }
+            Layout::Diagonal { half_prec_t } => {
+                t.iter_mut().for_each(|v| *v = 0.0);
+                for (j, &xj) in x.iter().enumerate() {
+                    let row = &self.means_t[j * k + b0..j * k + b0 + nb];
+                    let hp = &half_prec_t[j * k + b0..j * k + b0 + nb];
+                    for ((tv, &m), &h) in t.iter_mut().zip(row).zip(hp) {
+                        let dlt = xj - m;
+                        *tv += h * dlt * dlt;
+                    }
+                }
+                for (tv, &lc) in t.iter_mut().zip(log_c) {
+                    *tv = lc - *tv;
+                }
+            }
+            Layout::Full => {
+                for (c, tv) in t.iter_mut().enumerate() {
+                    *tv = self.component_log_term(b0 + c, x);
+                }
+            }
+        }
+    }
+
+    /// Log-sum-exp over components with the skip rule; with `G`, also the gradient.
+    #[inline(always)]
+    fn eval<const G: bool>(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        let mut m = f64::NEG_INFINITY;
+        let mut s = 0.0;
+        if G {
+            grad.iter_mut().for_each(|g| *g = 0.0);
+        }
+        let mut buf = [0.0f64; BLOCK];
+        let mut b0 = 0;
+        while b0 < self.k {
+            let nb = BLOCK.min(self.k - b0);
+            let t = &mut buf[..nb];
+            self.log_terms(x, b0, t);
+            // f64::max ignores NaN: a NaN input leaves m = −∞ and is handled below.
+            let bm = t.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+            if bm > m {
+                if s > 0.0 {
+                    let r = (m - bm).exp();
+                    s *= r;
+                    if G {
+                        grad.iter_mut().for_each(|g| *g *= r);
+                    }
+                }
+                m = bm;
+            }
+            let thr = m - LSE_CUTOFF;
+            for (c, &tc) in t.iter().enumerate() {
+                if tc >= thr {
+                    let e = (tc - m).exp();
+                    s += e;
+                    if G {
+                        let cc = b0 + c;
+                        self.covs[cc].add_scaled_score(e, x, self.mean(cc), grad);
+                    }
+                }
+            }
+            b0 += nb;
+        }
+        if !(s > 0.0 && m.is_finite()) {
+            // Non-finite input: NaN if any coordinate is NaN, otherwise −∞ (an infinite
+            // coordinate is infinitely far from every mean).
+            let v = if x.iter().any(|v| v.is_nan()) {
+                f64::NAN
+            } else {
+                f64::NEG_INFINITY
+            };
+            if G {
+                grad.iter_mut().for_each(|g| *g = f64::NAN);
+            }
+            return v;
+        }
+        if G {
+            let inv = 1.0 / s;
+            grad.iter_mut().for_each(|g| *g *= inv);
+        }
+        m + s.ln()
+    }
+}
+
+/// Std of the FAB GMM40 components: softplus(1) = ln(1 + e).
+pub const GMM40_FAB_STD: f64 = 1.313_261_687_518_222_8;
+
+#[inline(always)]
+fn sq_dist(x: &[f64], mu: &[f64]) -> f64 {
+    // Four independent accumulators so the loop vectorizes and pipelines.
+    let mut acc = [0.0f64; 4];
+    let (xc, xr) = x.split_at(x.len() / 4 * 4);
+    let (mc, mr) = mu.split_at(xc.len());
+    for (a, b) in xc.chunks_exact(4).zip(mc.chunks_exact(4)) {
+        for i in 0..4 {
+            let dlt = a[i] - b[i];
+            acc[i] += dlt * dlt;
+        }
+    }
+    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for (a, b) in xr.iter().zip(mr) {
+        s += (a - b) * (a - b);
+    }
+    s
+}
+
+impl Target for GaussianMixture {
+    fn dim(&self) -> usize {
+        self.d
+    }
+    fn log_density(&self, x: &[f64]) -> f64 {
+        self.eval::<false>(x, &mut [])
+    }
+    fn log_z(&self) -> Option<f64> {
+        Some(0.0)
+    }
+    fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
+        Some(self)
+    }
+}
+
+impl GradTarget for GaussianMixture {
+    fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.eval::<true>(x, grad)
+    }
+}
+
+impl ExactSampler for GaussianMixture {
+    fn sample_exact(&self, rng: &mut StreamRng, out: &mut [f64]) {
+        let u = uniform(rng);
+        let c = self
+            .cum_weights
+            .partition_point(|&cw| cw <= u)
+            .min(self.k - 1);
+        fill_standard_normal(rng, out);
+        self.covs[c].scale_standard_normal(out);
+        out.iter_mut().zip(self.mean(c)).for_each(|(o, m)| *o += m);
+    }
+}

@@ -1,0 +1,157 @@
+//! Named targets, as the harness CLI lists them (`sampo-bench list`).
+//!
+//! Names with `<d>` take any dimension 1 ≤ d ≤ [`crate::error::MAX_DIM`] (e.g.
+//! `gauss-16`, `two-modes-64`).
+
+use crate::{
+    AxialModes, Cauchy, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk, ManyWell,
+    Rings, TargetError,
+};
+use sampo_core::GradTarget;
+
+/// A preset's name (with `<d>` placeholders) and a one-line description.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PresetInfo {
+    /// The name as given to [`preset`], e.g. `"gauss-<d>"`.
+    pub name: &'static str,
+    /// One line for `list`.
+    pub description: &'static str,
+}
+
+/// Every preset, in the order `list` shows them.
+pub const PRESETS: &[PresetInfo] = &[
+    PresetInfo {
+        name: "gauss-<d>",
+        description: "standard normal N(0, I_d); log Z = 0",
+    },
+    PresetInfo {
+        name: "8-gaussians",
+        description: "8 Gaussians on a circle of radius 10, variance 0.7 (SLIPS)",
+    },
+    PresetInfo {
+        name: "9gmm",
+        description: "9 Gaussians on the grid {-5,0,5}^2, variance 0.3 (gfn-diffusion)",
+    },
+    PresetInfo {
+        name: "25gmm",
+        description: "25 Gaussians on the grid {-10,...,10}^2, variance 0.3 (gfn-diffusion)",
+    },
+    PresetInfo {
+        name: "gmm40-fab",
+        description: "GMM40 of FAB: 40 modes in [-40,40]^2, std 1.3133 (torch seed 0)",
+    },
+    PresetInfo {
+        name: "gmm40-beyond-elbos",
+        description: "GMM40 of Beyond ELBOs: 40 modes in [-40,40]^2, std 1 (JAX key 0)",
+    },
+    PresetInfo {
+        name: "two-modes-<d>",
+        description: "2 modes at -2/3 and 4/3 times 1_d, cov 0.05 I, weights 2/3, 1/3 (SLIPS)",
+    },
+    PresetInfo {
+        name: "zodmc-gmm2d",
+        description: "ZOD-MC 2-D GMM: 4 full-covariance modes, weights 0.1..0.4",
+    },
+    PresetInfo {
+        name: "gmm100",
+        description: "8 unit-covariance modes in d = 100, means ~ N(0, 16 I) (seed 100)",
+    },
+    PresetInfo {
+        name: "funnel",
+        description: "Neal's funnel, d = 10, x0 ~ N(0, 9), x_i | x0 ~ N(0, e^x0)",
+    },
+    PresetInfo {
+        name: "funnel-easy",
+        description: "Neal's funnel, d = 10, x0 ~ N(0, 1)",
+    },
+    PresetInfo {
+        name: "many-well-32",
+        description: "many-well, 16 double-well pairs, 2^16 modes; log Z = 164.69568",
+    },
+    PresetInfo {
+        name: "double-well",
+        description: "2-D double well x1^4 - 6x1^2 - 0.5x1 + x2^2/2 (SNF); P(x1<0) = 0.1557",
+    },
+    PresetInfo {
+        name: "rings",
+        description: "4 rings of radii 1..4, radial std 0.15, equal mass (SLIPS)",
+    },
+    PresetInfo {
+        name: "cauchy-<d>",
+        description: "multivariate standard Cauchy (1+|x|^2)^(-(d+1)/2) (GPSS)",
+    },
+    PresetInfo {
+        name: "hyperplane-disk-<d>",
+        description: "Gaussian -|x|^2 - (sum x)^2, mass near the hyperplane sum x = 0 (GPSS)",
+    },
+    PresetInfo {
+        name: "axial-modes-<d>",
+        description: "4 log|x|_inf - |x|_1: 2d modes on the axes (GPSS)",
+    },
+];
+
+/// The preset names (with `<d>` placeholders).
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|p| p.name).collect()
+}
+
+/// `(name, description)` of every preset.
+pub fn preset_descriptions() -> Vec<(&'static str, &'static str)> {
+    PRESETS.iter().map(|p| (p.name, p.description)).collect()
+}
+
+fn unknown(name: &str) -> TargetError {
+    TargetError::UnknownPreset {
+        name: name.to_string(),
+        valid: preset_names().join(", "),
+    }
+}
+
+/// The target named `name` (see [`PRESETS`]). An unknown name gives an error listing
+/// every valid name; a `<d>` that is not an integer in 1..=MAX_DIM is rejected too.
+pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
+    let t: Box<dyn GradTarget> = match name {
+        "8-gaussians" => Box::new(GaussianMixture::eight_gaussians()),
+        "9gmm" => Box::new(GaussianMixture::nine_gmm()),
+        "25gmm" => Box::new(GaussianMixture::twenty_five_gmm()),
+        "gmm40-fab" => Box::new(GaussianMixture::gmm40_fab()),
+        "gmm40-beyond-elbos" => Box::new(GaussianMixture::gmm40_beyond_elbos()),
+        "zodmc-gmm2d" => Box::new(GaussianMixture::zodmc_gmm2d()),
+        "gmm100" => Box::new(GaussianMixture::gmm100()),
+        "funnel" => Box::new(Funnel::hard()),
+        "funnel-easy" => Box::new(Funnel::easy()),
+        "many-well-32" => Box::new(ManyWell::d32()),
+        "double-well" => Box::new(DoubleWell::new()),
+        "rings" => Box::new(Rings::slips()),
+        _ => {
+            let families: [(&str, fn(usize) -> Result<Box<dyn GradTarget>, TargetError>); 5] = [
+                ("gauss-", |d| Ok(Box::new(Gaussian::standard(d)?))),
+                ("two-modes-", |d| {
+                    Ok(Box::new(GaussianMixture::two_modes(d)?))
+                }),
+                ("cauchy-", |d| Ok(Box::new(Cauchy::new(d)?))),
+                ("hyperplane-disk-", |d| {
+                    Ok(Box::new(HyperplaneDisk::new(d)?))
+                }),
+                ("axial-modes-", |d| Ok(Box::new(AxialModes::new(d)?))),
+            ];
+            for (prefix, make) in families {
+                if let Some(rest) = name.strip_prefix(prefix) {
+                    let d: usize = rest.parse().map_err(|_| unknown(name))?;
+                    return make(d).map_err(|e| match e {
+                        TargetError::InvalidParameter { value, reason, .. } => {
+                            TargetError::InvalidParameter {
+                                name: format!("<d> of preset {prefix}<d>"),
+                                value,
+                                reason,
+                            }
+                        }
+                        other => other,
+                    });
+                }
+            }
+            return Err(unknown(name));
+        }
+    };
+    Ok(t)
+}
