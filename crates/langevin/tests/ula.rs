@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use sampo_core::{Counted, CoreError, EvalSource, Particles, RunConfig, Runner};
+use sampo_core::{CoreError, Counted, EvalSource, Particles, RunConfig, Runner};
 use sampo_langevin::{Ula, UlaConfig};
 
 /// On N(μ, diag(s²)) ULA is stationary at N(μ, diag(s²/(1 − h/(2s²)))) (research
@@ -37,8 +37,11 @@ fn ula_stationary_mean_and_variance_on_a_gaussian() {
         let var = s * s / (1.0 - h / (2.0 * s * s));
         assert_within_4_mcse(&format!("mean x{j}"), &columns(&run, j, |x| x), m);
         // The mean is exact for ULA on a Gaussian, so centre at the true mean.
-        let (_, mcse) =
-            assert_within_4_mcse(&format!("Var x{j}"), &columns(&run, j, |x| (x - m).powi(2)), var);
+        let (_, mcse) = assert_within_4_mcse(
+            &format!("Var x{j}"),
+            &columns(&run, j, |x| (x - m).powi(2)),
+            var,
+        );
         assert!(
             (var - s * s).abs() > 10.0 * mcse,
             "test has no power: bias {} vs MCSE {mcse}",

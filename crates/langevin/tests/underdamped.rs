@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use sampo_core::rng;
 use sampo_core::{
-    Counted, CoreError, EvalSource, Kernel, Outcome, Particles, RunConfig, Runner, StopAfter,
+    CoreError, Counted, EvalSource, Kernel, Outcome, Particles, RunConfig, Runner, StopAfter,
 };
 use sampo_langevin::{Splitting, Underdamped, UnderdampedConfig};
 
@@ -96,7 +96,10 @@ fn first_step_draws_the_velocity_and_explicit_velocity_is_kept() {
     assert!(st2.velocity_drawn());
     assert_eq!(st2.velocity(), &[1.0, 2.0, 3.0]);
     assert!(k.init_with_velocity(&[0.0; 3], &[1.0]).is_err());
-    assert!(k.init_with_velocity(&[0.0; 3], &[1.0, f64::NAN, 0.0]).is_err());
+    assert!(
+        k.init_with_velocity(&[0.0; 3], &[1.0, f64::NAN, 0.0])
+            .is_err()
+    );
 }
 
 /// As for ULA: chain 1 starts where the cubic force overshoots and must be named.

@@ -117,7 +117,11 @@ impl GradTarget for IsoMixture {
         let d = x.len() as f64;
         let l: Vec<f64> = (0..self.weights.len())
             .map(|k| {
-                let r2: f64 = x.iter().zip(&self.means[k]).map(|(a, b)| (a - b).powi(2)).sum();
+                let r2: f64 = x
+                    .iter()
+                    .zip(&self.means[k])
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum();
                 self.weights[k].ln() - d * self.sds[k].ln() - 0.5 * r2 / (self.sds[k] * self.sds[k])
             })
             .collect();
@@ -179,7 +183,11 @@ impl Target for Truncated {
 
 impl GradTarget for Truncated {
     fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        grad[0] = if x[0] > self.edge { self.outside } else { -x[0] };
+        grad[0] = if x[0] > self.edge {
+            self.outside
+        } else {
+            -x[0]
+        };
         self.log_density(x)
     }
 }
@@ -194,6 +202,7 @@ pub fn columns(run: &sampo_core::Run, j: usize, f: impl Fn(f64) -> f64) -> Vec<V
 /// Asserts |est − truth| < 4·MCSE and that the naive value is excluded by ≫ 4·MCSE.
 pub fn assert_within_4_mcse(what: &str, series: &[Vec<f64>], truth: f64) -> (f64, f64) {
     let (est, mcse) = sampo_metrics::ess::mcse_mean(series);
+    eprintln!("{what}: {est:.5} vs {truth:.5}, MCSE {mcse:.5}");
     assert!(
         (est - truth).abs() < 4.0 * mcse,
         "{what}: estimate {est} vs exact {truth}, MCSE {mcse} (z = {:.2})",
