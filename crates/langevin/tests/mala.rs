@@ -30,7 +30,7 @@ fn mala_moments_and_dual_averaging_on_a_correlated_gaussian() {
         .finished()
         .unwrap();
     // One fused evaluation per step (plus one at init), nothing else.
-    let steps = (warmup + draws) as u64;
+    let steps = warmup + draws;
     assert_eq!(target.counts().gradient, chains as u64 * (1 + steps));
     assert_eq!(target.counts().density, 0);
 

@@ -128,8 +128,8 @@ impl GradTarget for IsoMixture {
         let max = l.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let sum: f64 = l.iter().map(|v| (v - max).exp()).sum();
         grad.iter_mut().for_each(|g| *g = 0.0);
-        for k in 0..l.len() {
-            let r = (l[k] - max).exp() / sum;
+        for (k, lk) in l.iter().enumerate() {
+            let r = (lk - max).exp() / sum;
             let s2 = self.sds[k] * self.sds[k];
             for (g, (a, m)) in grad.iter_mut().zip(x.iter().zip(&self.means[k])) {
                 *g += r * (m - a) / s2;
