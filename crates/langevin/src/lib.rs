@@ -7,7 +7,10 @@
 //! - [`Mala`]: Metropolis-adjusted Langevin, with optional warm-up step-size
 //!   adaptation by Nesterov dual averaging ([`DualAveraging`]);
 //! - [`Underdamped`]: kinetic Langevin with unit mass, split as BAOAB, OBABO or
-//!   ABOBA ([`Splitting`]).
+//!   ABOBA ([`Splitting`]);
+//! - [`AnyLangevin`]: whichever of the three a [`LangevinConfig`] (TOML
+//!   `[sampler] kind = "ula" | "mala" | "underdamped"`) selects, via
+//!   [`LangevinConfig::build`].
 //!
 //! **Step-size convention**: `x' = x + h ∇log π(x) + √(2h) ξ` (BlackJAX, SLIPS).
 //! Papers writing `x + (h/2)∇log π + √h ξ` use a step twice ours.
@@ -43,6 +46,7 @@
 
 #![warn(missing_docs)]
 
+mod any;
 mod config;
 pub mod dual_averaging;
 mod error;
@@ -50,6 +54,7 @@ mod mala;
 mod ula;
 mod underdamped;
 
+pub use any::{AnyInfo, AnyLangevin, AnyState, AnyTuning};
 pub use config::{LangevinConfig, MalaConfig, Splitting, UlaConfig, UnderdampedConfig};
 pub use dual_averaging::{DualAveraging, DualAveragingState};
 pub use error::LangevinError;
