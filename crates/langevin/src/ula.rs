@@ -6,7 +6,8 @@
 //! ```
 //!
 //! (Roberts & Tweedie 1996, *Exponential convergence of Langevin distributions and
-//! their discrete approximations*, Bernoulli 2, eq. (1.3) with their h/2 = our h.)
+//! their discrete approximations*, Bernoulli 2(4), where the step written h/2 there
+//! is our h.)
 //!
 //! **Convention pitfall.** We follow BlackJAX and SLIPS: `h` multiplies the gradient
 //! and the noise variance is `2h`. Papers that write `x + (h/2)∇log π + √h ξ` use a

@@ -49,7 +49,7 @@ fn mala_moments_and_dual_averaging_on_a_correlated_gaussian() {
 /// The frozen step ε̄ reaches acceptance δ up to (i) the spread of the adaptation
 /// outcome between chains, which the 10 independent chains measure (4 standard
 /// errors of their mean), plus (ii) a deterministic bias allowance of 0.02. The
-/// allowance comes from a linearization of dual averaging (H&G 2014 eq. (6)) around
+/// allowance comes from a linearization of dual averaging (Hoffman & Gelman 2014, §3.2.1) around
 /// the root ε* of E[α(ε)] = δ: with slope a' = dα/dlog ε ≈ −0.3 and per-step
 /// acceptance variance σ² ≤ 0.25, the iterates log ε_t fluctuate with variance
 /// ≈ σ²/(2|a'|γ√t) ≈ 0.1 at t = 2000; ε̄ is a geometric mean of them, and the
