@@ -1,1 +1,27 @@
-//! placeholder
+#![doc = include_str!("../../../README.md")]
+//!
+//! ## Crate map
+//!
+//! The facade re-exports the workspace crates under short names:
+//! [`core`] (contracts, runner), [`targets`], [`langevin`], [`metrics`], and a
+//! [`prelude`] with what a typical program needs.
+
+pub use sampo_core as core;
+pub use sampo_langevin as langevin;
+pub use sampo_metrics as metrics;
+pub use sampo_targets as targets;
+
+/// `use sampo::prelude::*;` brings the traits, the runner and the Langevin kernels.
+pub mod prelude {
+    pub use sampo_core::{
+        Counted, CoreError, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget, GradTarget,
+        Kernel, Observer, Outcome, Particles, Progress, Run, RunConfig, Runner, StopAfter,
+        StopFlag, Target,
+    };
+    pub use sampo_langevin::{
+        DualAveraging, LangevinConfig, Mala, MalaConfig, Splitting, Ula, UlaConfig, Underdamped,
+        UnderdampedConfig,
+    };
+    pub use sampo_metrics::ess::{ess, mcse_mean};
+    pub use sampo_targets::{TargetConfig, preset};
+}
