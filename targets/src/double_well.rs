@@ -192,7 +192,7 @@ impl ManyWell {
     /// Many-well in an even dimension d ≥ 2.
     pub fn new(d: usize) -> Result<Self, TargetError> {
         check_dim_param("dim", d)?;
-        if d % 2 != 0 {
+        if !d.is_multiple_of(2) {
             return Err(TargetError::invalid(
                 "dim",
                 d,

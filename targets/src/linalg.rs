@@ -5,6 +5,9 @@
 //! user-given covariances (done once at construction), so the plain O(d³)
 //! Cholesky–Banachiewicz algorithm is enough.
 
+// Index loops mirror the textbook algorithms (Golub & Van Loan §4.2) and read better here.
+#![allow(clippy::needless_range_loop)]
+
 use crate::TargetError;
 
 /// The lower Cholesky factor `L` (row-major, `Σ = L Lᵀ`) of a symmetric positive
@@ -61,7 +64,7 @@ impl Cholesky {
                 if i == j {
                     // A pivot must be positive relative to the diagonal entry; a pivot at
                     // rounding level (1e-14 of the diagonal) means a singular matrix.
-                    if !(s > 1e-14 * a[i * d + i].abs()) {
+                    if s.is_nan() || s <= 1e-14 * a[i * d + i].abs() {
                         return Err(TargetError::invalid(
                             name,
                             format!("{:?}", rows(a, d)),

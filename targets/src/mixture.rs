@@ -15,9 +15,10 @@
 //!   component; all diagonal → per-coordinate precisions; otherwise full precision
 //!   matrices);
 //! - the isotropic/diagonal terms are computed for a block of up to 64 components into
-//!   a stack array, looping over coordinates outside and components inside over the
-//!   means stored coordinate-major (d × K), which vectorizes for small d; for d ≥ 16 a
-//!   per-component squared distance over the row-major means is used instead;
+//!   a stack array, looping over coordinates outside and components inside, over the
+//!   means stored coordinate-major (d × K); the isotropic path takes components in
+//!   groups of 8 whose squared distances accumulate in a fixed-size array (registers),
+//!   which vectorizes for every d (gmm100: 8 components × 100 coordinates);
 //! - log-sum-exp subtracts the running maximum; blocks beyond the first (K > 64) are
 //!   merged online, rescaling the partial sums when the maximum grows;
 //! - components with `t_k < max − 40` are skipped entirely (no `exp`, no gradient
@@ -39,9 +40,8 @@ pub const LSE_CUTOFF: f64 = 40.0;
 /// Components per stack block in the hot path.
 const BLOCK: usize = 64;
 
-/// From this dimension on, isotropic squared distances are computed per component over
-/// row-major means (long contiguous inner loop) rather than coordinate-major.
-const ROW_MAJOR_FROM_DIM: usize = 16;
+/// Components per register group in the isotropic path for K > 4 (BLOCK is a multiple).
+const LANES: usize = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Layout {
@@ -64,6 +64,11 @@ pub struct GaussianMixture {
     means: Vec<f64>,
     /// Coordinate-major d × K (the same numbers).
     means_t: Vec<f64>,
+    /// Coordinate-major d × K_padded, K rounded up to a multiple of LANES (zeros after K).
+    means_tp: Vec<f64>,
+    k_padded: usize,
+    /// Group size of the isotropic path (2, 4 or 8).
+    lanes: usize,
     log_c: Vec<f64>,
     covs: Vec<Covariance>,
     layout: Layout,
@@ -147,6 +152,22 @@ impl GaussianMixture {
                 means_t[j * k + c] = flat[c * d + j];
             }
         }
+        // Group size of the isotropic path: 2, 4 or 8 components, the smallest that
+        // holds K (so two-mode targets do not pay for 8 lanes); K is padded to it.
+        let lanes = if k <= 2 {
+            2
+        } else if k <= 4 {
+            4
+        } else {
+            LANES
+        };
+        let k_padded = k.div_ceil(lanes) * lanes;
+        let mut means_tp = vec![0.0; d * k_padded];
+        for c in 0..k {
+            for j in 0..d {
+                means_tp[j * k_padded + c] = flat[c * d + j];
+            }
+        }
         let layout = if covs.iter().all(|c| matches!(c, Covariance::Isotropic(_))) {
             Layout::Isotropic {
                 half_prec: covs.iter().map(|c| 0.5 / c.variance(0)).collect(),
@@ -169,6 +190,9 @@ impl GaussianMixture {
             cum_weights,
             means: flat,
             means_t,
+            means_tp,
+            k_padded,
+            lanes,
             log_c,
             covs,
             layout,
@@ -381,29 +405,16 @@ impl GaussianMixture {
     /// Fills `t[..nb]` with the log terms of components `b0 .. b0 + nb`.
     #[inline(always)]
     fn log_terms(&self, x: &[f64], b0: usize, t: &mut [f64]) {
-        let (d, k) = (self.d, self.k);
+        let k = self.k;
         let nb = t.len();
         let log_c = &self.log_c[b0..b0 + nb];
         match &self.layout {
             Layout::Isotropic { half_prec } => {
                 let hp = &half_prec[b0..b0 + nb];
-                if d < ROW_MAJOR_FROM_DIM {
-                    t.iter_mut().for_each(|v| *v = 0.0);
-                    for (j, &xj) in x.iter().enumerate() {
-                        let row = &self.means_t[j * k + b0..j * k + b0 + nb];
-                        for (tv, &m) in t.iter_mut().zip(row) {
-                            let dlt = xj - m;
-                            *tv += dlt * dlt;
-                        }
-                    }
-                } else {
-                    for (c, tv) in t.iter_mut().enumerate() {
-                        let mu = &self.means[(b0 + c) * d..(b0 + c + 1) * d];
-                        *tv = sq_dist(x, mu);
-                    }
-                }
-                for ((tv, &lc), &h) in t.iter_mut().zip(log_c).zip(hp) {
-                    *tv = lc - h * *tv;
+                match self.lanes {
+                    2 => self.iso_groups::<2>(x, b0, log_c, hp, t),
+                    4 => self.iso_groups::<4>(x, b0, log_c, hp, t),
+                    _ => self.iso_groups::<LANES>(x, b0, log_c, hp, t),
                 }
             }
             Layout::Diagonal { half_prec_t } => {
@@ -425,6 +436,41 @@ impl GaussianMixture {
                     *tv = self.component_log_term(b0 + c, x);
                 }
             }
+        }
+    }
+
+    /// Isotropic log terms of components `b0 .. b0 + t.len()`, in groups of `L`: the
+    /// squared distances accumulate in a fixed-size array that stays in registers while
+    /// the loop runs over the coordinates (means coordinate-major, padded to a multiple
+    /// of `L` per coordinate).
+    #[inline(always)]
+    fn iso_groups<const L: usize>(
+        &self,
+        x: &[f64],
+        b0: usize,
+        log_c: &[f64],
+        hp: &[f64],
+        t: &mut [f64],
+    ) {
+        let kp = self.k_padded;
+        let nb = t.len();
+        let mut g0 = 0;
+        while g0 < nb {
+            let mut acc = [0.0f64; L];
+            for (j, &xj) in x.iter().enumerate() {
+                let off = j * kp + b0 + g0;
+                let row: &[f64; L] = self.means_tp[off..off + L]
+                    .try_into()
+                    .expect("padded to a multiple of L");
+                for c in 0..L {
+                    let dlt = xj - row[c];
+                    acc[c] += dlt * dlt;
+                }
+            }
+            for c in 0..L.min(nb - g0) {
+                t[g0 + c] = log_c[g0 + c] - hp[g0 + c] * acc[c];
+            }
+            g0 += L;
         }
     }
 
@@ -490,25 +536,6 @@ impl GaussianMixture {
 
 /// Std of the FAB GMM40 components: softplus(1) = ln(1 + e).
 pub const GMM40_FAB_STD: f64 = 1.313_261_687_518_222_8;
-
-#[inline(always)]
-fn sq_dist(x: &[f64], mu: &[f64]) -> f64 {
-    // Four independent accumulators so the loop vectorizes and pipelines.
-    let mut acc = [0.0f64; 4];
-    let (xc, xr) = x.split_at(x.len() / 4 * 4);
-    let (mc, mr) = mu.split_at(xc.len());
-    for (a, b) in xc.chunks_exact(4).zip(mc.chunks_exact(4)) {
-        for i in 0..4 {
-            let dlt = a[i] - b[i];
-            acc[i] += dlt * dlt;
-        }
-    }
-    let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
-    for (a, b) in xr.iter().zip(mr) {
-        s += (a - b) * (a - b);
-    }
-    s
-}
 
 impl Target for GaussianMixture {
     fn dim(&self) -> usize {

@@ -124,7 +124,8 @@ pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
         "double-well" => Box::new(DoubleWell::new()),
         "rings" => Box::new(Rings::slips()),
         _ => {
-            let families: [(&str, fn(usize) -> Result<Box<dyn GradTarget>, TargetError>); 5] = [
+            type Make = fn(usize) -> Result<Box<dyn GradTarget>, TargetError>;
+            let families: [(&str, Make); 5] = [
                 ("gauss-", |d| Ok(Box::new(Gaussian::standard(d)?))),
                 ("two-modes-", |d| {
                     Ok(Box::new(GaussianMixture::two_modes(d)?))
