@@ -6,5 +6,8 @@
 
 #![warn(missing_docs)]
 
+mod error;
 pub mod ess;
 pub mod hypothesis;
+
+pub use error::MetricError;
