@@ -322,8 +322,8 @@ impl GaussianMixture {
     }
 
     /// **ZOD-MC 2-D GMM** (`config/density_parameters/2d_gmm.yaml`): weights
-    /// [0.1, 0.2, 0.3, 0.4], means [[0,0],[0,11],[9,9],[11,0]], full covariances
-    /// [[1,.5],[.5,1]], [[.3,−.2],[−.2,.3]], [[1,.3],[.3,1]], [[1.2,−1],[−1,1.2]].
+    /// `[0.1, 0.2, 0.3, 0.4]`, means `[[0,0],[0,11],[9,9],[11,0]]`, full covariances
+    /// `[[1,.5],[.5,1]]`, `[[.3,−.2],[−.2,.3]]`, `[[1,.3],[.3,1]]`, `[[1.2,−1],[−1,1.2]]`.
     pub fn zodmc_gmm2d() -> Self {
         Self::zodmc_gmm2d_radius(11.0).expect("preset parameters are valid")
     }
