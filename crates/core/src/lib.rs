@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+mod chain_buf;
 pub mod checkpoint;
 mod counted;
 mod error;
@@ -27,6 +28,7 @@ mod runner;
 mod target;
 pub mod validate;
 
+pub use chain_buf::{ChainBuf, PAD as CHAIN_BUF_PAD};
 pub use counted::{Counted, EvalCounts, EvalSource};
 pub use error::{CoreError, Divergence};
 pub use kernel::{Kernel, StepInfo};
