@@ -1,7 +1,7 @@
 //! The crate's one error type, and the finiteness checks that turn a non-finite
 //! state of an unadjusted kernel into a [`Divergence`].
 
-use sampo_core::{CoreError, Divergence, GradTarget, check_dim, validate};
+use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, check_dim, validate};
 
 /// Errors of `sampo-langevin`.
 #[derive(Debug, thiserror::Error)]
@@ -99,11 +99,11 @@ pub(crate) fn check_density_grad(
 pub(crate) fn evaluate_initial<T: GradTarget + ?Sized>(
     target: &T,
     x0: &[f64],
-) -> Result<(Vec<f64>, Vec<f64>, f64), CoreError> {
+) -> Result<(ChainBuf, ChainBuf, f64), CoreError> {
     check_dim(target, "initial position", x0)?;
     validate::all_finite("initial position", x0)?;
-    let x = x0.to_vec();
-    let mut grad = vec![0.0; x.len()];
+    let x = ChainBuf::from_slice(x0);
+    let mut grad = ChainBuf::zeros(x.len());
     let log_density = target.log_density_grad(&x, &mut grad);
     if !log_density.is_finite() {
         return Err(CoreError::NonFiniteLogDensity {

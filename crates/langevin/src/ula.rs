@@ -21,8 +21,8 @@
 
 use crate::config::UlaConfig;
 use crate::error::{LangevinError, check_density_grad, evaluate_initial, first_non_finite};
-use sampo_core::rng::{StreamRng, standard_normal};
-use sampo_core::{CoreError, Divergence, GradTarget, Kernel, StepInfo};
+use sampo_core::rng::{StreamRng, fill_standard_normal};
+use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, Kernel, StepInfo};
 use serde::{Deserialize, Serialize};
 
 /// The ULA kernel over a target `T` (pass `&target` to borrow).
@@ -62,12 +62,22 @@ impl<T: GradTarget> Ula<T> {
 
 /// What a ULA step needs: the position and the gradient there (plus the log
 /// density, kept to detect divergence and for diagnostics).
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct UlaState {
-    x: Vec<f64>,
-    grad: Vec<f64>,
+    x: ChainBuf,
+    grad: ChainBuf,
     log_density: f64,
+    /// Scratch for the step's noise (not saved; re-created after a checkpoint load).
+    #[serde(skip)]
+    noise: ChainBuf,
+}
+
+impl PartialEq for UlaState {
+    /// Compares the chain state only, not the scratch buffer.
+    fn eq(&self, o: &Self) -> bool {
+        self.x == o.x && self.grad == o.grad && self.log_density == o.log_density
+    }
 }
 
 impl UlaState {
@@ -105,10 +115,12 @@ impl<T: GradTarget> Kernel for Ula<T> {
 
     fn init(&self, x0: &[f64]) -> Result<UlaState, CoreError> {
         let (x, grad, log_density) = evaluate_initial(&self.target, x0)?;
+        let noise = ChainBuf::zeros(x.len());
         Ok(UlaState {
             x,
             grad,
             log_density,
+            noise,
         })
     }
 
@@ -123,9 +135,13 @@ impl<T: GradTarget> Kernel for Ula<T> {
     ) -> Result<UlaInfo, Divergence> {
         let h = self.config.step_size;
         let s = self.noise_scale;
+        // Draw all the noise first (a tight RNG loop), then update in a loop that
+        // vectorizes; the draws and their order are the same as interleaved.
+        state.noise.ensure_len(state.x.len());
+        fill_standard_normal(rng, &mut state.noise);
         let mut finite = true;
-        for (x, g) in state.x.iter_mut().zip(&state.grad) {
-            *x += h * g + s * standard_normal(rng);
+        for ((x, g), z) in state.x.iter_mut().zip(&state.grad).zip(&state.noise) {
+            *x += h * g + s * z;
             finite &= x.is_finite();
         }
         if !finite {

@@ -42,7 +42,7 @@
 use crate::config::{Splitting, UnderdampedConfig};
 use crate::error::{LangevinError, check_density_grad, evaluate_initial, first_non_finite};
 use sampo_core::rng::{StreamRng, fill_standard_normal, standard_normal};
-use sampo_core::{CoreError, Divergence, GradTarget, Kernel, StepInfo, validate};
+use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, Kernel, StepInfo, validate};
 use serde::{Deserialize, Serialize};
 
 /// Coefficients `(e^{−γτ}, √(1 − e^{−2γτ}))` of the flow O(τ); the second is computed
@@ -110,9 +110,9 @@ impl<T: GradTarget> Underdamped<T> {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct UnderdampedState {
-    x: Vec<f64>,
-    v: Vec<f64>,
-    grad: Vec<f64>,
+    x: ChainBuf,
+    v: ChainBuf,
+    grad: ChainBuf,
     log_density: f64,
     /// False until the initial velocity has been drawn (see the module docs).
     velocity_drawn: bool,
@@ -262,7 +262,7 @@ impl<T: GradTarget> Kernel for Underdamped<T> {
         let d = x.len();
         Ok(UnderdampedState {
             x,
-            v: vec![0.0; d],
+            v: ChainBuf::zeros(d),
             grad,
             log_density,
             velocity_drawn: false,
