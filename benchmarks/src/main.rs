@@ -53,6 +53,9 @@ enum Command {
         /// Master seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Repetitions per case (interleaved over thread counts); the median is reported.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
     },
     /// Lists valid target or sampler names.
     List {
@@ -82,11 +85,15 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             steps,
             threads,
             seed,
+            repeat,
         } => {
             if particles == 0 || steps == 0 {
                 return Err(BenchError::Usage(
                     "--particles and --steps must be >= 1".into(),
                 ));
+            }
+            if repeat == 0 {
+                return Err(BenchError::Usage("--repeat must be >= 1".into()));
             }
             if threads.contains(&0) {
                 return Err(BenchError::Usage("--threads entries must be >= 1".into()));
@@ -95,9 +102,17 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             let samplers = sampler.map_or(vec!["ula".into(), "mala".into()], |s| vec![s]);
             for t in &targets {
                 for s in &samplers {
-                    for &th in &threads {
-                        let case =
-                            throughput::measure(t, s, step_size, particles, steps, th, seed)?;
+                    let mut runs: Vec<Vec<throughput::Case>> =
+                        threads.iter().map(|_| Vec::new()).collect();
+                    for _ in 0..repeat {
+                        for (i, &th) in threads.iter().enumerate() {
+                            runs[i].push(throughput::measure(
+                                t, s, step_size, particles, steps, th, seed,
+                            )?);
+                        }
+                    }
+                    for r in runs {
+                        let case = throughput::median(r);
                         println!("{}", serde_json::to_string(&case).expect("plain data"));
                     }
                 }

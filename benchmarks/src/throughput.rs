@@ -26,8 +26,20 @@ pub struct Case {
     pub particle_steps_per_s: f64,
     /// Fused value-and-gradient evaluations / wall time (initialization included).
     pub gradient_evals_per_s: f64,
-    /// Wall-clock seconds of the sampling loop.
+    /// Wall-clock seconds of the sampling loop (of the median repetition).
     pub wall_s: f64,
+    /// Repetitions measured; the reported rates are their median.
+    pub repeats: usize,
+}
+
+/// The median of several measurements of one case (the VM's timings are noisy:
+/// single runs vary by ±20%).
+pub fn median(mut cases: Vec<Case>) -> Case {
+    cases.sort_by(|a, b| a.particle_steps_per_s.total_cmp(&b.particle_steps_per_s));
+    let n = cases.len();
+    let mut m = cases.swap_remove(n / 2);
+    m.repeats = n;
+    m
 }
 
 /// Measures one (target, sampler, threads) case.
@@ -56,6 +68,13 @@ pub fn measure(
         .num_threads(threads)
         .build()
         .map_err(|e| BenchError::Usage(format!("cannot build a pool of {threads} threads: {e}")))?;
+    // Untimed warm-up in the same pool: wakes the worker threads' cores (idle vCPUs
+    // take tens of milliseconds to reach full speed here) and faults in the pages.
+    let mut warm = rc.clone();
+    warm.draws = steps.min(100);
+    warm.thin = warm.draws;
+    pool.install(|| Runner::new(&kernel, warm).and_then(|r| r.run(&init)))?;
+    target.reset();
     let t0 = Instant::now();
     let run = pool.install(|| {
         Runner::new(&kernel, rc)
@@ -74,5 +93,6 @@ pub fn measure(
         particle_steps_per_s: (particles as f64 * steps as f64) / wall,
         gradient_evals_per_s: evals.gradient as f64 / wall,
         wall_s: wall,
+        repeats: 1,
     })
 }
