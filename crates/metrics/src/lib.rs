@@ -1,13 +1,42 @@
 //! # sampo-metrics
 //!
-//! Sample-quality and statistical measures shared by the tests and the harness:
-//! effective sample size and Monte Carlo standard errors ([`ess`]) and
-//! goodness-of-fit tests ([`hypothesis`]).
+//! Sample-quality and statistical measures shared by the tests and the harness.
+//!
+//! | module | what |
+//! |---|---|
+//! | [`ot`] | exact W2 (optimal transport, squared-Euclidean cost), uniform and weighted |
+//! | [`sliced`] | sliced W2 (sorted random projections) |
+//! | [`sinkhorn`] | log-domain Sinkhorn divergence |
+//! | [`mmd`] | MMD² with multi-bandwidth RBF kernels and the median heuristic |
+//! | [`knn`] | k-d tree, k-NN entropy and the Wang–Kulkarni–Verdú KL between samples |
+//! | [`kl`] | KL(q‖π) for normalized targets (k-NN entropy + cross-entropy) |
+//! | [`histogram`] | histogram KL on 1-D/2-D marginals |
+//! | [`ess`] | ESS/IAT (Geyer; GPSS convention), MCSE |
+//! | [`rhat`] | rank-normalized split R̂ |
+//! | [`modes`] | mode assignment, mode weights + χ², entropic mode coverage |
+//! | [`gaussian`] | W2 between Gaussians in closed form |
+//! | [`logz`] | log Z estimates and errors |
+//! | [`free_energy`] | 1-D free-energy profiles with reweighting |
+//! | [`noise_floor`] | a metric between two independent exact samples of the same size |
+//! | [`hypothesis`] | χ² and KS goodness-of-fit tests |
 
 #![warn(missing_docs)]
 
 mod error;
 pub mod ess;
+pub mod free_energy;
+pub mod gaussian;
+pub mod histogram;
 pub mod hypothesis;
+pub mod kl;
+pub mod knn;
+pub mod logz;
+pub mod mmd;
+pub mod modes;
+pub mod noise_floor;
+pub mod ot;
+pub mod rhat;
+pub mod sinkhorn;
+pub mod sliced;
 
 pub use error::MetricError;
