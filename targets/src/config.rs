@@ -164,6 +164,15 @@ impl From<TargetSpec> for TargetConfig {
 }
 
 impl TargetConfig {
+    /// The Gaussian mixture behind a mixture preset or a `kind = "gmm"` spec; `None`
+    /// for other targets.
+    pub fn mixture(&self) -> Result<Option<GaussianMixture>, TargetError> {
+        match self {
+            TargetConfig::Preset { preset } => presets::preset_mixture(preset),
+            TargetConfig::Spec(s) => s.mixture(),
+        }
+    }
+
     /// Validates the config and builds the target.
     pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
         match self {
@@ -194,6 +203,51 @@ fn square_rows(name: &str, rows: &[Vec<f64>], d: usize) -> Result<Vec<f64>, Targ
 }
 
 impl TargetSpec {
+    /// The Gaussian mixture this spec defines (`kind = "gmm"` or a Gaussian, as a
+    /// one-component mixture); `None` for other kinds. The harness uses it for mode
+    /// assignment and per-mode weights.
+    pub fn mixture(&self) -> Result<Option<GaussianMixture>, TargetError> {
+        let TargetSpec::Gmm {
+            weights,
+            means,
+            covs,
+            stds,
+        } = self
+        else {
+            return Ok(None);
+        };
+        let k = means.len();
+        let w = weights.clone().unwrap_or_else(|| vec![1.0; k]);
+        Ok(Some(match (covs, stds) {
+            (Some(_), Some(_)) => {
+                return Err(TargetError::invalid(
+                    "covs/stds",
+                    "both given",
+                    "give exactly one of `covs` (full) or `stds` (isotropic)",
+                ));
+            }
+            (None, None) => {
+                return Err(TargetError::invalid(
+                    "covs/stds",
+                    "neither given",
+                    "give exactly one of `covs` (full) or `stds` (isotropic)",
+                ));
+            }
+            (None, Some(s)) => {
+                if s.len() != k {
+                    return Err(TargetError::dim("stds (one per mean)", k, s.len()));
+                }
+                GaussianMixture::isotropic(w, means.clone(), s)?
+            }
+            (Some(c), None) => {
+                if c.len() != k {
+                    return Err(TargetError::dim("covs (one per mean)", k, c.len()));
+                }
+                GaussianMixture::full(w, means.clone(), c)?
+            }
+        }))
+    }
+
     /// Validates the spec and builds the target.
     pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
         Ok(match self {
@@ -234,43 +288,10 @@ impl TargetSpec {
                 };
                 Box::new(Gaussian::new(mean.clone(), c)?)
             }
-            TargetSpec::Gmm {
-                weights,
-                means,
-                covs,
-                stds,
-            } => {
-                let k = means.len();
-                let w = weights.clone().unwrap_or_else(|| vec![1.0; k]);
-                match (covs, stds) {
-                    (Some(_), Some(_)) => {
-                        return Err(TargetError::invalid(
-                            "covs/stds",
-                            "both given",
-                            "give exactly one of `covs` (full) or `stds` (isotropic)",
-                        ));
-                    }
-                    (None, None) => {
-                        return Err(TargetError::invalid(
-                            "covs/stds",
-                            "neither given",
-                            "give exactly one of `covs` (full) or `stds` (isotropic)",
-                        ));
-                    }
-                    (None, Some(s)) => {
-                        if s.len() != k {
-                            return Err(TargetError::dim("stds (one per mean)", k, s.len()));
-                        }
-                        Box::new(GaussianMixture::isotropic(w, means.clone(), s)?)
-                    }
-                    (Some(c), None) => {
-                        if c.len() != k {
-                            return Err(TargetError::dim("covs (one per mean)", k, c.len()));
-                        }
-                        Box::new(GaussianMixture::full(w, means.clone(), c)?)
-                    }
-                }
-            }
+            TargetSpec::Gmm { .. } => Box::new(
+                self.mixture()?
+                    .expect("a gmm spec always builds a mixture or an error"),
+            ),
             TargetSpec::Funnel { dim, scale } => Box::new(Funnel::new(*dim, *scale)?),
             TargetSpec::ManyWell { dim } => Box::new(ManyWell::new(*dim)?),
             TargetSpec::DoubleWell {} => Box::new(DoubleWell::new()),

@@ -49,5 +49,5 @@ pub use funnel::Funnel;
 pub use gaussian::{Covariance, Gaussian};
 pub use hyperplane::HyperplaneDisk;
 pub use mixture::GaussianMixture;
-pub use presets::{PRESETS, PresetInfo, preset, preset_descriptions, preset_names};
+pub use presets::{PRESETS, PresetInfo, preset, preset_descriptions, preset_mixture, preset_names};
 pub use rings::Rings;

@@ -107,17 +107,32 @@ fn unknown(name: &str) -> TargetError {
     }
 }
 
+/// The mixture behind a mixture preset (`8-gaussians`, `9gmm`, `25gmm`, both GMM40s,
+/// `zodmc-gmm2d`, `gmm100`, `two-modes-<d>`); `Ok(None)` for any other
+/// name (including unknown ones: [`preset`] reports those).
+pub fn preset_mixture(name: &str) -> Result<Option<GaussianMixture>, TargetError> {
+    Ok(Some(match name {
+        "8-gaussians" => GaussianMixture::eight_gaussians(),
+        "9gmm" => GaussianMixture::nine_gmm(),
+        "25gmm" => GaussianMixture::twenty_five_gmm(),
+        "gmm40-fab" => GaussianMixture::gmm40_fab(),
+        "gmm40-beyond-elbos" => GaussianMixture::gmm40_beyond_elbos(),
+        "zodmc-gmm2d" => GaussianMixture::zodmc_gmm2d(),
+        "gmm100" => GaussianMixture::gmm100(),
+        _ => match name.strip_prefix("two-modes-").map(str::parse::<usize>) {
+            Some(Ok(d)) => GaussianMixture::two_modes(d)?,
+            _ => return Ok(None),
+        },
+    }))
+}
+
 /// The target named `name` (see [`PRESETS`]). An unknown name gives an error listing
 /// every valid name; a `<d>` that is not an integer in 1..=MAX_DIM is rejected too.
 pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
+    if let Some(m) = preset_mixture(name)? {
+        return Ok(Box::new(m));
+    }
     let t: Box<dyn GradTarget> = match name {
-        "8-gaussians" => Box::new(GaussianMixture::eight_gaussians()),
-        "9gmm" => Box::new(GaussianMixture::nine_gmm()),
-        "25gmm" => Box::new(GaussianMixture::twenty_five_gmm()),
-        "gmm40-fab" => Box::new(GaussianMixture::gmm40_fab()),
-        "gmm40-beyond-elbos" => Box::new(GaussianMixture::gmm40_beyond_elbos()),
-        "zodmc-gmm2d" => Box::new(GaussianMixture::zodmc_gmm2d()),
-        "gmm100" => Box::new(GaussianMixture::gmm100()),
         "funnel" => Box::new(Funnel::hard()),
         "funnel-easy" => Box::new(Funnel::easy()),
         "many-well-32" => Box::new(ManyWell::d32()),
