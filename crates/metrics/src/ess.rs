@@ -99,6 +99,77 @@ pub fn mcse_mean(chains: &[Vec<f64>]) -> (f64, f64) {
     (mean, mcse)
 }
 
+/// Integrated autocorrelation time in the convention of the GPSS repository
+/// (Schär, Habeck & Rudolf 2023, `code/mcmc_utils.py::iat`), which its authors cite as
+/// the BDA heuristic (Gelman et al. 2013, §11.5).
+///
+/// With the biased autocorrelations ρ_l = γ̂_l / γ̂_0 of [`autocovariance`] for
+/// l = 0..=maxl (default maxl = ⌊n/2⌋, capped at n − 1):
+/// - pair sums start at lag 2: P_k = ρ_{2k+2} + ρ_{2k+3}, k = 0, 1, … while 2k+3 ≤ maxl;
+/// - at the first k with P_k < 0, L = 1 + 2k (the negative pair is left out);
+///   if no pair sum is negative, L = maxl (an odd maxl simply leaves the last,
+///   unpaired lag inside the sum; the Python code requires an even maxl);
+/// - τ̂ = 1 + max(2 Σ_{l=1}^{L} ρ_l, 0).
+///
+/// Unlike Geyer's [`iat`], the pairs are not made monotone and τ̂ ≥ 1 always.
+/// Returns `None` for fewer than 4 draws, a constant or non-finite series, or
+/// `maxl = Some(0)`.
+pub fn iat_gpss(x: &[f64], maxl: Option<usize>) -> Option<f64> {
+    let n = x.len();
+    if n < 4 || x.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let maxl = maxl.unwrap_or(n / 2).min(n - 1);
+    if maxl == 0 {
+        return None;
+    }
+    let acov = autocovariance(x);
+    let g0 = acov[0];
+    if !(g0 > 0.0 && g0.is_finite()) {
+        return None;
+    }
+    let rho = |l: usize| acov[l] / g0;
+    let mut last = maxl;
+    let mut k = 0;
+    while 2 * k + 3 <= maxl {
+        if rho(2 * k + 2) + rho(2 * k + 3) < 0.0 {
+            last = 1 + 2 * k;
+            break;
+        }
+        k += 1;
+    }
+    let s: f64 = (1..=last).map(rho).sum();
+    Some(1.0 + (2.0 * s).max(0.0))
+}
+
+/// Effective sample size n / τ̂ with τ̂ from [`iat_gpss`] (`0.0` when undefined).
+pub fn ess_gpss(x: &[f64], maxl: Option<usize>) -> f64 {
+    match iat_gpss(x, maxl) {
+        Some(tau) => x.len() as f64 / tau,
+        None => 0.0,
+    }
+}
+
+/// Kish's effective sample size of importance weights, (Σ w_i)² / Σ w_i², from
+/// log-weights. The maximum is subtracted first (w_i = exp(ℓ_i − max ℓ)), so
+/// weights of any magnitude are safe. Returns a value in [1, n] for usable input,
+/// `0.0` for an empty slice or when every weight is zero (all ℓ_i = −∞), and NaN
+/// when some ℓ_i is NaN or +∞.
+pub fn kish_ess(log_weights: &[f64]) -> f64 {
+    if log_weights.iter().any(|v| v.is_nan() || *v == f64::INFINITY) {
+        return f64::NAN;
+    }
+    let max = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if max == f64::NEG_INFINITY {
+        return 0.0;
+    }
+    let (s1, s2) = log_weights.iter().fold((0.0, 0.0), |(s1, s2), &l| {
+        let w = (l - max).exp();
+        (s1 + w, s2 + w * w)
+    });
+    s1 * s1 / s2
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +235,73 @@ mod tests {
         );
         assert!(iat(&[1.0; 10]).is_none());
         assert_eq!(ess(&[1.0, 2.0]), 0.0);
+    }
+
+    #[test]
+    fn iat_gpss_of_ar1_matches_closed_form() {
+        // τ = (1 + φ)/(1 − φ). The truncated-window estimator has relative sd about
+        // sqrt(2(2L+1)/n) (Sokal) with L a few τ; at n = 2e5, τ = 19, L ≈ 60 that is
+        // ≈ 3.5%, so 15% is over 4 sd (and the truncation bias, ≈ φ^L, is negligible).
+        for (phi, seed) in [(0.0, 12), (0.5, 13), (0.9, 14)] {
+            let tau = (1.0 + phi) / (1.0 - phi);
+            let x = ar1(phi, 200_000, seed);
+            let est = iat_gpss(&x, None).unwrap();
+            assert!(
+                (est / tau - 1.0).abs() < 0.15,
+                "phi {phi}: τ̂ {est} vs {tau}"
+            );
+            let e = ess_gpss(&x, None);
+            assert!((e - x.len() as f64 / est).abs() < 1e-9 * e);
+        }
+    }
+
+    #[test]
+    fn iat_gpss_follows_the_pair_rule_exactly() {
+        // Alternating series: ρ_l ≈ (−1)^l (n − l)/n, so every pair sum is a small
+        // positive number and the sum runs to maxl; compare with a direct evaluation
+        // of the rule for even, odd and default maxl.
+        let x: Vec<f64> = (0..101).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let acov = autocovariance(&x);
+        let rho: Vec<f64> = acov.iter().map(|g| g / acov[0]).collect();
+        for maxl in [Some(7usize), Some(8), None] {
+            let m = maxl.unwrap_or(50);
+            let mut last = m;
+            let mut k = 0;
+            while 2 * k + 3 <= m {
+                if rho[2 * k + 2] + rho[2 * k + 3] < 0.0 {
+                    last = 2 * k + 1;
+                    break;
+                }
+                k += 1;
+            }
+            let want = 1.0 + (2.0 * rho[1..=last].iter().sum::<f64>()).max(0.0);
+            let got = iat_gpss(&x, maxl).unwrap();
+            assert!((got - want).abs() < 1e-12, "maxl {maxl:?}: {got} vs {want}");
+            assert!(got >= 1.0);
+        }
+        // Strongly negatively correlated: 2Σρ < 0 is clamped, τ̂ = 1.
+        assert_eq!(iat_gpss(&x, Some(1)), Some(1.0));
+        assert!(iat_gpss(&[1.0; 8], None).is_none());
+        assert!(iat_gpss(&[1.0, 2.0, 3.0], None).is_none());
+        assert!(iat_gpss(&[1.0, 2.0, f64::NAN, 3.0, 4.0], None).is_none());
+        assert!(iat_gpss(&[1.0, 2.0, 3.0, 4.0], Some(0)).is_none());
+        assert_eq!(ess_gpss(&[1.0; 8], None), 0.0);
+    }
+
+    #[test]
+    fn kish_ess_closed_forms() {
+        // Equal weights: n. One dominant weight: 1. Weights (1, 1, 2): 16/6.
+        assert!((kish_ess(&[3.0; 10]) - 10.0).abs() < 1e-12);
+        assert!((kish_ess(&[0.0, -1e4, -1e4]) - 1.0).abs() < 1e-12);
+        let lw = [0.0, 0.0, 2f64.ln()];
+        assert!((kish_ess(&lw) - 16.0 / 6.0).abs() < 1e-12);
+        // Shift invariance, and no overflow at huge log-weights.
+        let shifted: Vec<f64> = lw.iter().map(|l| l + 1e5).collect();
+        assert!((kish_ess(&shifted) - 16.0 / 6.0).abs() < 1e-9);
+        assert_eq!(kish_ess(&[]), 0.0);
+        assert_eq!(kish_ess(&[f64::NEG_INFINITY; 3]), 0.0);
+        assert!((kish_ess(&[0.0, f64::NEG_INFINITY]) - 1.0).abs() < 1e-12);
+        assert!(kish_ess(&[0.0, f64::NAN]).is_nan());
+        assert!(kish_ess(&[0.0, f64::INFINITY]).is_nan());
     }
 }
