@@ -156,10 +156,16 @@ pub fn ess_gpss(x: &[f64], maxl: Option<usize>) -> f64 {
 /// `0.0` for an empty slice or when every weight is zero (all ℓ_i = −∞), and NaN
 /// when some ℓ_i is NaN or +∞.
 pub fn kish_ess(log_weights: &[f64]) -> f64 {
-    if log_weights.iter().any(|v| v.is_nan() || *v == f64::INFINITY) {
+    if log_weights
+        .iter()
+        .any(|v| v.is_nan() || *v == f64::INFINITY)
+    {
         return f64::NAN;
     }
-    let max = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let max = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     if max == f64::NEG_INFINITY {
         return 0.0;
     }
@@ -260,7 +266,9 @@ mod tests {
         // Alternating series: ρ_l ≈ (−1)^l (n − l)/n, so every pair sum is a small
         // positive number and the sum runs to maxl; compare with a direct evaluation
         // of the rule for even, odd and default maxl.
-        let x: Vec<f64> = (0..101).map(|i| if i % 2 == 0 { 1.0 } else { -1.0 }).collect();
+        let x: Vec<f64> = (0..101)
+            .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
         let acov = autocovariance(&x);
         let rho: Vec<f64> = acov.iter().map(|g| g / acov[0]).collect();
         for maxl in [Some(7usize), Some(8), None] {

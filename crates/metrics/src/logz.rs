@@ -61,7 +61,10 @@ pub fn importance_log_z(log_weights: &[f64]) -> Result<LogZEstimate, MetricError
         ));
     }
     let n = log_weights.len();
-    let m = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let m = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     if m == f64::NEG_INFINITY {
         return Err(MetricError::invalid(name, "every weight is zero (all −∞)"));
     }
