@@ -190,10 +190,25 @@ impl KdTree {
         if k == 0 || self.is_empty() {
             return;
         }
-        self.search(0, x, k, exclude.unwrap_or(usize::MAX), out);
+        let mut zeros = 0;
+        let ex = exclude.unwrap_or(usize::MAX);
+        self.search(0, x, k, ex, false, &mut zeros, out);
     }
 
-    fn search(&self, node: usize, x: &[f64], k: usize, exclude: usize, out: &mut Vec<Neighbour>) {
+    /// Depth-first search; with `skip_zero`, points at distance 0 are only counted in
+    /// `zeros` (they are never pruned away: a far subtree can hold a duplicate of x
+    /// only when diff = 0, and 0 < any positive k-th distance).
+    #[allow(clippy::too_many_arguments)]
+    fn search(
+        &self,
+        node: usize,
+        x: &[f64],
+        k: usize,
+        exclude: usize,
+        skip_zero: bool,
+        zeros: &mut usize,
+        out: &mut Vec<Neighbour>,
+    ) {
         match self.nodes[node] {
             Node::Leaf { start, end } => {
                 for j in start..end {
@@ -202,6 +217,10 @@ impl KdTree {
                         continue;
                     }
                     let dist_sq = sq_dist(x, &self.points[j * self.d..(j + 1) * self.d]);
+                    if skip_zero && dist_sq == 0.0 {
+                        *zeros += 1;
+                        continue;
+                    }
                     insert_bounded(out, k, Neighbour { index: id, dist_sq });
                 }
             }
@@ -217,10 +236,10 @@ impl KdTree {
                 } else {
                     (right, left)
                 };
-                self.search(near, x, k, exclude, out);
+                self.search(near, x, k, exclude, skip_zero, zeros, out);
                 // Every point of `far` is at least |diff| away along `dim`.
                 if out.len() < k || diff * diff < out[k - 1].dist_sq {
-                    self.search(far, x, k, exclude, out);
+                    self.search(far, x, k, exclude, skip_zero, zeros, out);
                 }
             }
         }
@@ -327,8 +346,11 @@ pub fn brute_force_nearest(
 }
 
 /// The smallest order k' ≥ k whose neighbour distance is positive, with that squared
-/// distance; `None` if every available neighbour is at distance 0 (or fewer than k
-/// exist). Queries k neighbours first and doubles the order only when ties at 0 force it.
+/// distance; `None` if fewer than k neighbours exist or all of them are at distance 0.
+///
+/// One query: the z neighbours at distance 0 are counted, and the k nearest at a
+/// positive distance, p₁ ≤ p₂ ≤ …, are kept. The order-k neighbour overall is then
+/// p_{k−z} when z < k, and when z ≥ k the first positive one, p₁, at order z + 1.
 fn positive_kth(
     tree: &KdTree,
     x: &[f64],
@@ -336,21 +358,16 @@ fn positive_kth(
     exclude: Option<usize>,
     buf: &mut Vec<Neighbour>,
 ) -> Option<(usize, f64)> {
-    let avail = tree.len() - usize::from(exclude.is_some());
-    let mut kk = k;
-    loop {
-        tree.nearest_into(x, kk, exclude, buf);
-        if buf.len() < k {
-            return None;
-        }
-        if let Some(pos) = buf[k - 1..].iter().position(|nb| nb.dist_sq > 0.0) {
-            let j = k - 1 + pos;
-            return Some((j + 1, buf[j].dist_sq));
-        }
-        if kk >= avail {
-            return None;
-        }
-        kk = (2 * kk).min(avail);
+    buf.clear();
+    let mut z = 0;
+    if !tree.is_empty() {
+        let ex = exclude.unwrap_or(usize::MAX);
+        tree.search(0, x, k, ex, true, &mut z, buf);
+    }
+    if z >= k {
+        buf.first().map(|nb| (z + 1, nb.dist_sq))
+    } else {
+        buf.get(k - z - 1).map(|nb| (k, nb.dist_sq))
     }
 }
 
@@ -530,6 +547,15 @@ mod tests {
                     prop_assert_eq!(sq_dist(x, p.row(a.index)), a.dist_sq);
                     prop_assert!(Some(a.index) != ex);
                 }
+                // The adaptive order agrees with the full brute-force ordering.
+                let all = brute_force_nearest(&p, x, n, ex);
+                let want = all
+                    .iter()
+                    .enumerate()
+                    .skip(k - 1)
+                    .find(|(_, nb)| nb.dist_sq > 0.0)
+                    .map(|(j, nb)| (j + 1, nb.dist_sq));
+                prop_assert_eq!(positive_kth(&tree, x, k, ex, &mut Vec::new()), want);
                 let mut idx: Vec<usize> = t.iter().map(|nb| nb.index).collect();
                 idx.sort_unstable();
                 idx.dedup();
