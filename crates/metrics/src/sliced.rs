@@ -269,9 +269,9 @@ mod tests {
     #[test]
     fn translation_identity_and_expectation() {
         // ν = μ(· − c): the estimate equals (1/K) Σ ⟨θ_k, c⟩² for the same directions
-        // (up to rounding), and E⟨θ, c⟩² = |c|²/d. With Var⟨θ,u⟩² = 2(d−1)/(d²(d+2))
-        // (E⟨θ,u⟩⁴ = 3/(d(d+2))), K = 2000 projections in d = 4: relative SE
-        // sqrt(2·3/(4·6)/2000)·4/... computed below; accept 4 SE.
+        // (up to rounding), and E⟨θ, c⟩² = |c|²/d. With E⟨θ,u⟩⁴ = 3/(d(d+2)),
+        // Var⟨θ,c⟩² = |c|⁴ 2(d−1)/(d²(d+2)); the mean of K = 2000 terms must be within
+        // 4 SE of |c|²/d.
         let d = 4;
         let c = [3.0, -1.0, 0.5, 2.0];
         let c2: f64 = c.iter().map(|x| x * x).sum();
