@@ -1,0 +1,244 @@
+//! Closed-form oracles (samplers-a §1.7): Gaussian posterior means, the exact GMM
+//! score of p_t, and the integrators' stationary variances.
+
+use sampo_core::rng::{fill_standard_normal, stream};
+use sampo_rdmc::integrator::{euler_maruyama_step, exponential_step, stationary_variance};
+use sampo_rdmc::{
+    ChainInit, InnerConfig, Integrator, IsConfig, MalaInnerConfig, ScoreEstimator, UlaInnerConfig,
+    Workspace,
+};
+use sampo_targets::{Covariance, Gaussian, GaussianMixture};
+
+/// Mean and standard error of replicate estimates, per coordinate.
+fn mean_se(reps: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
+    let r = reps.len() as f64;
+    let d = reps[0].len();
+    let mean: Vec<f64> = (0..d)
+        .map(|j| reps.iter().map(|v| v[j]).sum::<f64>() / r)
+        .collect();
+    let se = (0..d)
+        .map(|j| {
+            let var = reps.iter().map(|v| (v[j] - mean[j]).powi(2)).sum::<f64>() / (r - 1.0);
+            (var / r).sqrt()
+        })
+        .collect();
+    (mean, se)
+}
+
+fn gaussian_posterior_mean(mu: &[f64], s2: f64, t: f64, x: &[f64]) -> Vec<f64> {
+    let a = (-t).exp();
+    mu.iter()
+        .zip(x)
+        .map(|(m, xv)| m + a * s2 * (xv - a * m) / (a * a * s2 + 1.0 - a * a))
+        .collect()
+}
+
+fn check_gaussian(inner: InnerConfig, reps: usize) {
+    let mu = [1.0, -2.0];
+    let s2 = 0.5;
+    let g = Gaussian::new(mu.to_vec(), Covariance::Isotropic(s2)).unwrap();
+    let est = ScoreEstimator::new(&g, inner);
+    for (t, x) in [(0.1, [0.4, -1.0]), (1.0, [1.5, 0.3])] {
+        let exact = gaussian_posterior_mean(&mu, s2, t, &x);
+        let reps: Vec<Vec<f64>> = (0..reps)
+            .map(|r| {
+                let mut ws = Workspace::new(2);
+                let mut rng = stream(11, r as u64);
+                let mut m = vec![0.0; 2];
+                est.posterior_mean(t, &x, &mut ws, &mut rng, &mut m)
+                    .unwrap();
+                m
+            })
+            .collect();
+        let (mean, se) = mean_se(&reps);
+        for j in 0..2 {
+            let z = (mean[j] - exact[j]) / se[j];
+            assert!(
+                z.abs() < 4.0,
+                "{} t={t} coord {j}: {} vs exact {} (SE {}, z {z})",
+                inner.kind(),
+                mean[j],
+                exact[j],
+                se[j]
+            );
+        }
+        // The estimates are informative: the replicate SE is far below the gap
+        // between the exact mean and the proposal centre e^t x.
+        let gap = (exact[0] - t.exp() * x[0]).abs();
+        assert!(
+            se[0] * 8.0 < gap,
+            "{} t={t}: SE {} vs gap {gap}",
+            inner.kind(),
+            se[0]
+        );
+    }
+}
+
+#[test]
+fn importance_sampling_matches_gaussian_posterior_mean() {
+    check_gaussian(
+        InnerConfig::Is(IsConfig {
+            samples: 1024,
+            antithetic: true,
+        }),
+        200,
+    );
+}
+
+#[test]
+fn ula_chains_match_gaussian_posterior_mean() {
+    // ULA's stationary mean is exact on a Gaussian; 200 steps remove the start.
+    check_gaussian(
+        InnerConfig::Ula(UlaInnerConfig {
+            chains: 8,
+            steps: 200,
+            init: ChainInit::Normal,
+            ..Default::default()
+        }),
+        200,
+    );
+}
+
+#[test]
+fn mala_chains_match_gaussian_posterior_mean() {
+    check_gaussian(
+        InnerConfig::Mala(MalaInnerConfig {
+            samples: 256,
+            chains: 4,
+            steps: 64,
+            ..Default::default()
+        }),
+        200,
+    );
+}
+
+/// ZOD-MC 2-D GMM at radius R (weights, means, covariances as in sampo-targets).
+const W: [f64; 4] = [0.1, 0.2, 0.3, 0.4];
+const MEANS: [[f64; 2]; 4] = [[0.0, 0.0], [0.0, 11.0], [9.0, 9.0], [11.0, 0.0]];
+const COVS: [[f64; 4]; 4] = [
+    [1.0, 0.5, 0.5, 1.0],
+    [0.3, -0.2, -0.2, 0.3],
+    [1.0, 0.3, 0.3, 1.0],
+    [1.2, -1.0, -1.0, 1.2],
+];
+
+/// Exact `∇log p_t(x)` for `p_t = Σ w_k N(a μ_k, a² S_k + (1 − a²) I)`.
+fn gmm_score(t: f64, x: &[f64]) -> [f64; 2] {
+    let a = (-t).exp();
+    let mut logs = [0.0; 4];
+    let mut grads = [[0.0; 2]; 4];
+    for k in 0..4 {
+        let c = COVS[k];
+        let (s00, s01, s11) = (
+            a * a * c[0] + 1.0 - a * a,
+            a * a * c[1],
+            a * a * c[3] + 1.0 - a * a,
+        );
+        let det = s00 * s11 - s01 * s01;
+        let (p00, p01, p11) = (s11 / det, -s01 / det, s00 / det);
+        let d0 = x[0] - a * MEANS[k][0];
+        let d1 = x[1] - a * MEANS[k][1];
+        logs[k] = W[k].ln()
+            - 0.5 * det.ln()
+            - 0.5 * (d0 * (p00 * d0 + p01 * d1) + d1 * (p01 * d0 + p11 * d1));
+        grads[k] = [-(p00 * d0 + p01 * d1), -(p01 * d0 + p11 * d1)];
+    }
+    let m = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let z: f64 = logs.iter().map(|l| (l - m).exp()).sum();
+    let mut s = [0.0; 2];
+    for k in 0..4 {
+        let r = (logs[k] - m).exp() / z;
+        s[0] += r * grads[k][0];
+        s[1] += r * grads[k][1];
+    }
+    s
+}
+
+#[test]
+fn importance_sampling_matches_exact_gmm_score() {
+    let gmm = GaussianMixture::zodmc_gmm2d();
+    let est = ScoreEstimator::new(
+        &gmm,
+        InnerConfig::Is(IsConfig {
+            samples: 8192,
+            antithetic: true,
+        }),
+    );
+    // Points between and near modes, at small, middle and large forward times.
+    for (t, x) in [
+        (0.2, [4.0, 4.5]),
+        (0.2, [0.5, 8.0]),
+        (0.8, [2.0, 2.0]),
+        (1.5, [1.0, 2.5]),
+        (3.0, [0.3, -0.2]),
+    ] {
+        let exact = gmm_score(t, &x);
+        let reps: Vec<Vec<f64>> = (0..60)
+            .map(|r| {
+                let mut ws = Workspace::new(2);
+                let mut rng = stream(5, r);
+                let mut v = vec![0.0; 2];
+                est.score(t, &x, &mut ws, &mut rng, &mut v).unwrap();
+                v
+            })
+            .collect();
+        let (mean, se) = mean_se(&reps);
+        for j in 0..2 {
+            let z = (mean[j] - exact[j]) / se[j];
+            assert!(
+                z.abs() < 4.0,
+                "t={t} x={x:?} coord {j}: IS {} vs exact {} (SE {}, z {z})",
+                mean[j],
+                exact[j],
+                se[j]
+            );
+        }
+    }
+}
+
+/// Runs `n` independent N(0,1) chains of `step` with the exact score `v = −y` for
+/// `steps` steps and returns the sample variance of the final states.
+fn stationary_sample_variance(step: fn(&mut [f64], &[f64], f64, &[f64]), eta: f64) -> f64 {
+    let n = 40_000;
+    let mut rng = stream(21, 0);
+    let mut y = vec![0.0; n];
+    fill_standard_normal(&mut rng, &mut y);
+    let mut xi = vec![0.0; n];
+    for _ in 0..60 {
+        let v: Vec<f64> = y.iter().map(|a| -a).collect();
+        fill_standard_normal(&mut rng, &mut xi);
+        step(&mut y, &v, eta, &xi);
+    }
+    let m = y.iter().sum::<f64>() / n as f64;
+    y.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n - 1) as f64
+}
+
+#[test]
+fn integrators_have_their_closed_form_stationary_variance() {
+    let n = 40_000.0_f64;
+    let eta = 0.5;
+    for (integ, f) in [
+        (
+            Integrator::Exponential,
+            exponential_step as fn(&mut [f64], &[f64], f64, &[f64]),
+        ),
+        (Integrator::EulerMaruyama, euler_maruyama_step),
+    ] {
+        let exact = stationary_variance(integ, eta).unwrap();
+        let got = stationary_sample_variance(f, eta);
+        let se = exact * (2.0 / n).sqrt();
+        assert!(
+            (got - exact).abs() < 4.0 * se,
+            "{integ:?}: variance {got} vs {exact} (SE {se})"
+        );
+        // The test can fail: the bias is many SEs away from 1.
+        assert!((exact - 1.0).abs() > 20.0 * se, "{integ:?}");
+    }
+    assert!(
+        (stationary_variance(Integrator::Exponential, 0.5).unwrap() - 1.960_159_079_890_565).abs()
+            < 1e-12
+    );
+    assert!(
+        (stationary_variance(Integrator::EulerMaruyama, 0.5).unwrap() - 4.0 / 3.0).abs() < 1e-12
+    );
+}
