@@ -8,8 +8,9 @@
 //! (max-subtracted before exp, so no overflow). Without weights every w̄_i = 1/n.
 //!
 //! **Standard errors** come from the delta method for the self-normalized estimator
-//! `p̂_b = Σ_i w̄_i 1[x_i ∈ b]`: `Var p̂_b ≈ Σ_i w̄_i² (1[x_i ∈ b] − p̂_b)²` (Owen,
-//! *Monte Carlo theory, methods and examples*, §9.2, eq. 9.8), which is p(1−p)/n
+//! `p̂_b = Σ_i w̄_i 1[x_i ∈ b]`: `Var p̂_b ≈ Σ_i w̄_i² (1[x_i ∈ b] − p̂_b)²` (the
+//! usual delta-method variance of self-normalized importance sampling, e.g. Owen,
+//! *Monte Carlo theory, methods and examples*, ch. 9), which is p(1−p)/n
 //! without weights; then `SE(F_b) = SE(p̂_b)/p̂_b`. They assume independent samples
 //! (for MCMC output divide n by the IAT) and omit the error of the shift.
 //!
