@@ -10,9 +10,9 @@
 //! kind = "rdmc"                 # read by the harness, not by RdmcConfig
 //! integrator = "exponential"    # or "euler_maruyama"
 //! output = "posterior"          # or "final" | "tweedie"
-//! schedule = { grid = "geometric", horizon = 4.0, steps = 100, early_stop = 0.05 }
-//! init = { warm_start_steps = 16, step_scale = 0.25 }
-//! inner = { kind = "mala", samples = 128, chains = 4, steps = 16, keep = 0.5 }
+//! schedule = { grid = "geometric", horizon = 4.0, steps = 40, early_stop = 0.05 }
+//! init = { warm_start_steps = 8, step_scale = 0.25 }
+//! inner = { kind = "mala", samples = 2048, chains = 4, steps = 16, keep = 0.5, is_only_above = 0.5 }
 //! ```
 //!
 //! See `docs/rdmc.md` for why the defaults are what they are.
@@ -43,7 +43,7 @@ pub struct Schedule {
     /// Forward horizon T > δ (alias `T`). Default 4.
     #[serde(alias = "T")]
     pub horizon: f64,
-    /// Number of reverse steps K ≥ 1 (alias `K`). Default 100.
+    /// Number of reverse steps K ≥ 1 (alias `K`). Default 40.
     #[serde(alias = "K")]
     pub steps: usize,
     /// Early-stop forward time δ > 0 (alias `delta`). Default 0.05.
@@ -56,7 +56,7 @@ impl Default for Schedule {
         Schedule {
             grid: Grid::Geometric,
             horizon: 4.0,
-            steps: 100,
+            steps: 40,
             early_stop: 0.05,
         }
     }
@@ -96,7 +96,7 @@ pub enum Output {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InitConfig {
-    /// Number of warm-start ULA steps on p_T (0 = none). Default 16.
+    /// Number of warm-start ULA steps on p_T (0 = none). Default 8.
     pub warm_start_steps: usize,
     /// Warm-start step size as a fraction of `1 − e^{−2T}` (the noise variance of
     /// p_T). Default 0.25.
@@ -106,7 +106,7 @@ pub struct InitConfig {
 impl Default for InitConfig {
     fn default() -> Self {
         InitConfig {
-            warm_start_steps: 16,
+            warm_start_steps: 8,
             step_scale: 0.25,
         }
     }
@@ -178,7 +178,7 @@ impl Default for UlaInnerConfig {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MalaInnerConfig {
-    /// Importance draws N ≥ 1. Default 128.
+    /// Importance draws N ≥ 1. Default 2048.
     pub samples: usize,
     /// Antithetic importance draws. Default true.
     pub antithetic: bool,
@@ -194,7 +194,7 @@ pub struct MalaInnerConfig {
     /// Acceptance rate the burn-in steps adapt towards, in (0, 1). Default 0.574.
     pub target_accept: f64,
     /// Above this forward time the MALA chains are skipped and the IS estimate
-    /// alone is used (IS for large t, MALA near δ); `None` (default) = never skip.
+    /// alone is used (IS for large t, MALA near δ); `None` = never skip. Default 0.5.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub is_only_above: Option<f64>,
 }
@@ -202,14 +202,14 @@ pub struct MalaInnerConfig {
 impl Default for MalaInnerConfig {
     fn default() -> Self {
         MalaInnerConfig {
-            samples: 128,
+            samples: 2048,
             antithetic: true,
             chains: 4,
             steps: 16,
             keep: 0.5,
             step_scale: 0.5,
             target_accept: 0.574,
-            is_only_above: None,
+            is_only_above: Some(0.5),
         }
     }
 }
