@@ -45,7 +45,8 @@ fn tv(gmm: &GaussianMixture, p: &Particles) -> f64 {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let cfg: RdmcConfig = match args.get(1) {
-        Some(p) => toml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+        Some(p) if p != "default" => toml::from_str(&std::fs::read_to_string(p).unwrap()).unwrap(),
+        Some(_) => RdmcConfig::default(),
         None => RdmcConfig::default(),
     };
     let baselines = args.get(2).is_some();
@@ -103,7 +104,7 @@ fn main() {
         );
         if baselines {
             let budget = per.total();
-            let steps = budget - 1;
+            let steps = budget.min(20_000) - 1;
             let init = Particles::from_vec(n, 2, {
                 let mut v = vec![0.0; 2 * n];
                 let mut r = sampo_core::rng::stream(12345, 0);
