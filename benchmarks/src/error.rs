@@ -5,9 +5,11 @@ use std::path::PathBuf;
 /// Errors of `sampo-bench`.
 #[derive(Debug, thiserror::Error)]
 pub enum BenchError {
-    /// A sampler name that is not known.
-    #[error("unknown sampler `{name}`; valid names: {valid} (or a path to a .toml file)")]
-    UnknownSampler {
+    /// A name (sampler, metric, figure, list) that is not known.
+    #[error("unknown {what} `{name}`; valid: {valid}")]
+    UnknownName {
+        /// What kind of name.
+        what: &'static str,
         /// The name given.
         name: String,
         /// The valid names.
@@ -21,6 +23,14 @@ pub enum BenchError {
         /// The parser's message.
         message: String,
     },
+    /// A data file that does not parse.
+    #[error("{path}: {reason}")]
+    Data {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file that cannot be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -30,15 +40,34 @@ pub enum BenchError {
         #[source]
         source: std::io::Error,
     },
-    /// Bad command-line usage.
+    /// Bad command-line or suite usage.
     #[error("{0}")]
     Usage(String),
+    /// Two inputs disagree in dimension.
+    #[error("dimension mismatch: {what}: {left} vs {right}")]
+    Dimension {
+        /// What was compared.
+        what: String,
+        /// First dimension.
+        left: usize,
+        /// Second dimension.
+        right: usize,
+    },
+    /// The run was interrupted (Ctrl-C); finished results are on disk.
+    #[error("interrupted at step {step}; finished results were kept")]
+    Interrupted {
+        /// Steps completed.
+        step: u64,
+    },
     /// A target could not be built.
     #[error(transparent)]
     Target(#[from] sampo_targets::TargetError),
     /// A sampler could not be built.
     #[error(transparent)]
     Sampler(#[from] sampo_langevin::LangevinError),
+    /// A metric failed.
+    #[error(transparent)]
+    Metric(#[from] sampo_metrics::MetricError),
     /// The run failed.
     #[error(transparent)]
     Core(#[from] sampo_core::CoreError),

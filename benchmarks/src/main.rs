@@ -1,17 +1,31 @@
 //! `sampo-bench`: the Sampo benchmark harness.
 //!
-//! - `sampo-bench quick`: the main job (Langevin samplers on four presets).
-//! - `sampo-bench throughput`: particle-steps per second of batched Langevin updates.
-//! - `sampo-bench list [targets|samplers]`: what names are valid.
+//! - `list [targets|samplers|metrics|figures]`
+//! - `sample --target SPEC --sampler SPEC --n N --seed S [--budget EVALS] --out FILE`
+//! - `compare A.csv (B.csv | --target SPEC) [--metrics w2,mmd,...]`
+//! - `run SUITE.toml [--out DIR] [--threads N]`
+//! - `figure NAME [--out DIR]`
+//! - `throughput [--target SPEC --sampler SPEC --particles N --steps K --threads 1,2]`
+//!
+//! Exit code 0 on success, 1 on error, 130 when interrupted (finished results kept).
 
+mod compare;
 mod error;
-mod quick;
+mod figures;
+mod io;
+mod measure;
+mod plots;
+mod progress;
+mod report;
+mod sampler;
 mod spec;
+mod suite;
 mod throughput;
 
 pub use error::BenchError;
 
 use clap::{Parser, Subcommand};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -23,22 +37,89 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// The quick job: ULA and MALA on 8 Gaussians, GMM40, funnel and many-well.
-    Quick {
-        /// Master seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+    /// Lists targets, samplers, metrics or figures.
+    List {
+        /// `targets`, `samplers`, `metrics` or `figures` (default: all).
+        what: Option<String>,
     },
-    /// Batched Langevin throughput; prints one JSON line per case. Without --target
-    /// and --sampler it runs the standard cases (ULA and MALA on gmm40-fab and gmm100).
+    /// Samples one sampler on one target and writes the samples (CSV, or .npy).
+    Sample {
+        /// Target preset or TOML file with a [target] table.
+        #[arg(long)]
+        target: String,
+        /// Sampler name or TOML file with a [sampler] table.
+        #[arg(long)]
+        sampler: String,
+        /// Number of output samples.
+        #[arg(long, default_value_t = 2000)]
+        n: usize,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Gradient evaluations per output sample.
+        #[arg(long, default_value_t = 1000)]
+        budget: u64,
+        /// Chains (default: one per output sample).
+        #[arg(long)]
+        chains: Option<usize>,
+        /// Step size override.
+        #[arg(long)]
+        step_size: Option<f64>,
+        /// Chains start at N(0, s² I).
+        #[arg(long, default_value_t = 1.0)]
+        init_scale: f64,
+        /// Output file (.csv or .npy).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Compares sample files (or a file with a target's exact samples); prints JSON.
+    Compare {
+        /// Samples to assess.
+        a: PathBuf,
+        /// Reference samples (or give --target).
+        b: Option<PathBuf>,
+        /// Compare with fresh exact samples of this target (adds noise floors).
+        #[arg(long)]
+        target: Option<String>,
+        /// Metrics, comma-separated (see `list metrics`).
+        #[arg(long, value_delimiter = ',')]
+        metrics: Option<Vec<String>>,
+        /// Seed of the exact reference samples and randomized metrics.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Repeats of the noise floor (with --target).
+        #[arg(long, default_value_t = 3)]
+        floor_repeats: usize,
+    },
+    /// Runs a suite (samplers × targets × budgets × seeds).
+    Run {
+        /// The suite file.
+        suite: String,
+        /// Output folder (default out/<suite name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+    },
+    /// Regenerates a paper figure with the numbers behind it.
+    Figure {
+        /// Figure name (see `list figures`).
+        name: String,
+        /// Output folder.
+        #[arg(long, default_value = "out/figures")]
+        out: PathBuf,
+    },
+    /// Batched Langevin throughput; one JSON line per case. Without --target and
+    /// --sampler: ULA and MALA on gmm40-fab and gmm100.
     Throughput {
         /// Target preset or TOML file (default: gmm40-fab and gmm100).
         #[arg(long)]
         target: Option<String>,
-        /// Sampler kind (ula, mala, underdamped) or TOML file (default: ula and mala).
+        /// Sampler name or TOML file (default: ula and mala).
         #[arg(long)]
         sampler: Option<String>,
-        /// Step size for a named sampler (default 0.05).
+        /// Step size override.
         #[arg(long)]
         step_size: Option<f64>,
         /// Number of particles.
@@ -57,16 +138,15 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
-    /// Lists valid target or sampler names.
-    List {
-        /// `targets` or `samplers` (default: both).
-        what: Option<String>,
-    },
 }
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e @ BenchError::Interrupted { .. }) => {
+            eprintln!("{e}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -74,9 +154,124 @@ fn main() -> ExitCode {
     }
 }
 
+fn print_list(title: &str, items: &[(&str, &str)]) {
+    println!("{title}:");
+    for (n, d) in items {
+        println!("  {n:<22} {d}");
+    }
+}
+
 fn run(cli: Cli) -> Result<(), BenchError> {
     match cli.command {
-        Command::Quick { seed } => quick::run(seed),
+        Command::List { what } => {
+            let what = what.as_deref().unwrap_or("all");
+            let all = what == "all";
+            if !matches!(what, "all" | "targets" | "samplers" | "metrics" | "figures") {
+                return Err(BenchError::UnknownName {
+                    what: "list",
+                    name: what.into(),
+                    valid: "targets, samplers, metrics, figures".into(),
+                });
+            }
+            if all || what == "targets" {
+                print_list("targets", &sampo_targets::preset_descriptions());
+            }
+            if all || what == "samplers" {
+                print_list("samplers", sampler::SAMPLER_NAMES);
+            }
+            if all || what == "metrics" {
+                print_list("metrics", measure::METRICS);
+            }
+            if all || what == "figures" {
+                print_list("figures", figures::FIGURES);
+            }
+            Ok(())
+        }
+        Command::Sample {
+            target,
+            sampler,
+            n,
+            seed,
+            budget,
+            chains,
+            step_size,
+            init_scale,
+            out,
+        } => {
+            let handle = spec::target(&target)?;
+            let cfg = spec::sampler(&sampler, step_size)?;
+            let counted = sampo_core::Counted::new(handle.target.as_ref());
+            let req = sampler::Request {
+                n,
+                budget,
+                chains,
+                seed,
+                init_scale,
+            };
+            let flag = progress::stop_flag();
+            let run = sampler::run(
+                &counted,
+                &cfg,
+                &req,
+                Some(Box::new(sampo_core::StopFlag(flag))),
+            )?;
+            io::write_samples(&out, &run.samples)?;
+            let info = serde_json::json!({
+                "out": out, "target": handle.name, "sampler": cfg.kind(), "n": run.samples.len(),
+                "dim": run.samples.dim(), "seed": seed, "evaluations": run.evaluations,
+                "wall_s": run.wall_time_secs,
+            });
+            println!("{info}");
+            Ok(())
+        }
+        Command::Compare {
+            a,
+            b,
+            target,
+            metrics,
+            seed,
+            floor_repeats,
+        } => {
+            let reference = match (&b, &target) {
+                (Some(b), None) => compare::Reference::File(b),
+                (None, Some(t)) => compare::Reference::Target(t),
+                _ => {
+                    return Err(BenchError::Usage(
+                        "give either a second sample file or --target, not both".into(),
+                    ));
+                }
+            };
+            let metrics = metrics.unwrap_or_else(|| {
+                compare::DEFAULT_METRICS
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect()
+            });
+            let doc = compare::compare(&a, reference, &metrics, seed, floor_repeats)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).expect("plain data")
+            );
+            Ok(())
+        }
+        Command::Run {
+            suite: path,
+            out,
+            threads,
+        } => {
+            let s = suite::Suite::load(&path)?;
+            let out = out.unwrap_or_else(|| suite::default_out(&s));
+            match threads {
+                Some(0) => Err(BenchError::Usage("--threads must be >= 1".into())),
+                Some(t) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(t)
+                    .build()
+                    .map_err(|e| BenchError::Usage(format!("cannot start {t} threads: {e}")))?
+                    .install(|| suite::run(&s, &out)),
+                None => suite::run(&s, &out),
+            }
+        }
+        Command::Figure { name, out } => figures::run(&name, &out),
         Command::Throughput {
             target,
             sampler,
@@ -87,13 +282,10 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             seed,
             repeat,
         } => {
-            if particles == 0 || steps == 0 {
+            if particles == 0 || steps == 0 || repeat == 0 {
                 return Err(BenchError::Usage(
-                    "--particles and --steps must be >= 1".into(),
+                    "--particles, --steps and --repeat must be >= 1".into(),
                 ));
-            }
-            if repeat == 0 {
-                return Err(BenchError::Usage("--repeat must be >= 1".into()));
             }
             if threads.contains(&0) {
                 return Err(BenchError::Usage("--threads entries must be >= 1".into()));
@@ -115,27 +307,6 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                         let case = throughput::median(r);
                         println!("{}", serde_json::to_string(&case).expect("plain data"));
                     }
-                }
-            }
-            Ok(())
-        }
-        Command::List { what } => {
-            let what = what.as_deref().unwrap_or("all");
-            if !matches!(what, "all" | "targets" | "samplers") {
-                return Err(BenchError::Usage(format!(
-                    "unknown list `{what}`; valid: targets, samplers"
-                )));
-            }
-            if matches!(what, "all" | "targets") {
-                println!("targets:");
-                for (name, desc) in sampo_targets::preset_descriptions() {
-                    println!("  {name:<22} {desc}");
-                }
-            }
-            if matches!(what, "all" | "samplers") {
-                println!("samplers:");
-                for name in spec::SAMPLER_NAMES {
-                    println!("  {name}");
                 }
             }
             Ok(())

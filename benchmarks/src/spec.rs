@@ -2,14 +2,33 @@
 //! the path of a TOML file with a `[target]` or `[sampler]` table.
 
 use crate::BenchError;
+use crate::sampler::SamplerConfig;
 use sampo_core::GradTarget;
-use sampo_langevin::{LangevinConfig, MalaConfig, UlaConfig, UnderdampedConfig};
-use sampo_targets::TargetConfig;
+use sampo_targets::{GaussianMixture, TargetConfig};
 use serde::Deserialize;
 use std::path::Path;
 
-/// Sampler kinds reachable by name.
-pub const SAMPLER_NAMES: &[&str] = &["ula", "mala", "underdamped"];
+/// A target ready for the harness: its display name, the target, and the mixture
+/// behind it when it is one (for mode metrics).
+pub struct TargetHandle {
+    /// Preset name or file stem.
+    pub name: String,
+    /// The target.
+    pub target: Box<dyn GradTarget>,
+    /// The mixture, for mixture targets.
+    pub mixture: Option<GaussianMixture>,
+}
+
+impl TargetHandle {
+    /// Builds a handle from a config.
+    pub fn from_config(name: String, cfg: &TargetConfig) -> Result<Self, BenchError> {
+        Ok(TargetHandle {
+            name,
+            target: cfg.build()?,
+            mixture: cfg.mixture()?,
+        })
+    }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,19 +39,25 @@ struct TargetFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SamplerFile {
-    sampler: LangevinConfig,
+    sampler: SamplerConfig,
 }
 
 fn is_file(spec: &str) -> bool {
     spec.ends_with(".toml") || Path::new(spec).is_file()
 }
 
-fn read_toml<T: for<'de> Deserialize<'de>>(path: &str) -> Result<T, BenchError> {
+fn stem(spec: &str) -> String {
+    Path::new(spec)
+        .file_stem()
+        .map_or_else(|| spec.to_string(), |s| s.to_string_lossy().into_owned())
+}
+
+/// Reads a TOML file; parse errors carry line and column.
+pub fn read_toml<T: for<'de> Deserialize<'de>>(path: &str) -> Result<T, BenchError> {
     let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io {
         path: path.into(),
         source,
     })?;
-    // toml's error message carries the line and column of the problem.
     toml::from_str(&text).map_err(|e| BenchError::Toml {
         path: path.into(),
         message: e.to_string(),
@@ -40,46 +65,29 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &str) -> Result<T, BenchError> 
 }
 
 /// A preset name or a TOML file with a `[target]` table.
-pub fn target(spec: &str) -> Result<Box<dyn GradTarget>, BenchError> {
+pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
     if is_file(spec) {
         let f: TargetFile = read_toml(spec)?;
-        Ok(f.target.build()?)
+        TargetHandle::from_config(stem(spec), &f.target)
     } else {
-        Ok(sampo_targets::preset(spec)?)
+        let cfg = TargetConfig::Preset {
+            preset: spec.to_string(),
+        };
+        TargetHandle::from_config(spec.to_string(), &cfg)
     }
 }
 
-/// A sampler kind (with `step_size`) or a TOML file with a `[sampler]` table.
-/// For a file, `step_size` overrides the file's value only when given.
-pub fn sampler(spec: &str, step_size: Option<f64>) -> Result<LangevinConfig, BenchError> {
+/// A sampler name (see [`SamplerConfig::named`]) or a TOML file with a `[sampler]`
+/// table. `step_size`, when given, overrides the step size of either.
+pub fn sampler(spec: &str, step_size: Option<f64>) -> Result<SamplerConfig, BenchError> {
     let mut cfg = if is_file(spec) {
         let f: SamplerFile = read_toml(spec)?;
         f.sampler
     } else {
-        // Default step for named samplers: 0.05 is stable on every preset whose
-        // smallest scale is about 0.5 (ULA needs h < 2s²) and is overridden by
-        // --step-size.
-        let h = step_size.unwrap_or(0.05);
-        match spec {
-            "ula" => LangevinConfig::Ula(UlaConfig::new(h)),
-            "mala" => LangevinConfig::Mala(MalaConfig::new(h)),
-            "underdamped" => {
-                LangevinConfig::Underdamped(UnderdampedConfig::new(h, 1.0, Default::default()))
-            }
-            other => {
-                return Err(BenchError::UnknownSampler {
-                    name: other.to_string(),
-                    valid: SAMPLER_NAMES.join(", "),
-                });
-            }
-        }
+        SamplerConfig::named(spec)?
     };
-    if let (Some(h), true) = (step_size, is_file(spec)) {
-        match &mut cfg {
-            LangevinConfig::Ula(c) => c.step_size = h,
-            LangevinConfig::Mala(c) => c.step_size = h,
-            LangevinConfig::Underdamped(c) => c.step_size = h,
-        }
+    if let Some(h) = step_size {
+        cfg.set_step_size(h)?;
     }
     cfg.validate()?;
     Ok(cfg)

@@ -4,6 +4,7 @@
 //! threads; only the last position of each chain is kept (thin = K), so memory
 //! stays at N × d. Prints one JSON line per case.
 
+use crate::sampler::SamplerConfig;
 use crate::{BenchError, spec};
 use sampo_core::{Counted, EvalSource, Particles, RunConfig, Runner};
 use serde::Serialize;
@@ -52,8 +53,8 @@ pub fn measure(
     threads: usize,
     seed: u64,
 ) -> Result<Case, BenchError> {
-    let target = Counted::new(spec::target(target_spec)?);
-    let cfg = spec::sampler(sampler_spec, step_size)?;
+    let target = Counted::new(spec::target(target_spec)?.target);
+    let SamplerConfig::Langevin(cfg) = spec::sampler(sampler_spec, step_size)?;
     let kernel = cfg.build(&target)?;
     let d = sampo_core::Target::dim(&target);
     // Start from exact draws where the target has them (stationary regime), else 0.

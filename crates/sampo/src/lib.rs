@@ -14,7 +14,7 @@ pub use sampo_targets as targets;
 /// `use sampo::prelude::*;` brings the traits, the runner and the Langevin kernels.
 pub mod prelude {
     pub use sampo_core::{
-        Counted, CoreError, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget, GradTarget,
+        CoreError, Counted, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget, GradTarget,
         Kernel, Observer, Outcome, Particles, Progress, Run, RunConfig, Runner, StopAfter,
         StopFlag, Target,
     };

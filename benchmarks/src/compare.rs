@@ -1,0 +1,103 @@
+//! `sampo-bench compare A.csv B.csv | --target SPEC`: metrics between two sample
+//! files, or between a file and fresh exact samples of a target (then with noise
+//! floors and target metrics), printed as JSON. Metrics run in parallel.
+
+use crate::spec::{self, TargetHandle};
+use crate::{BenchError, io, measure};
+use rayon::prelude::*;
+use sampo_core::Particles;
+use std::path::Path;
+
+/// Default metrics of `compare`.
+pub const DEFAULT_METRICS: &[&str] = &["w2", "sliced-w2", "mmd", "mean-err", "cov-err"];
+
+/// What to compare against.
+pub enum Reference<'a> {
+    /// A second sample file.
+    File(&'a Path),
+    /// Fresh exact samples of a target (same size as A).
+    Target(&'a str),
+}
+
+/// Computes the metrics; returns the JSON document.
+pub fn compare(
+    a_path: &Path,
+    reference: Reference,
+    metrics: &[String],
+    seed: u64,
+    floor_repeats: usize,
+) -> Result<serde_json::Value, BenchError> {
+    measure::check_names(metrics)?;
+    let a = io::read_samples(a_path)?;
+    let (b, handle): (Particles, Option<TargetHandle>) = match reference {
+        Reference::File(p) => (io::read_samples(p)?, None),
+        Reference::Target(t) => {
+            let h = spec::target(t)?;
+            if h.target.dim() != a.dim() {
+                return Err(BenchError::Dimension {
+                    what: format!("samples of {} vs target {}", a_path.display(), h.name),
+                    left: a.dim(),
+                    right: h.target.dim(),
+                });
+            }
+            let ex = h.target.exact_sampler().ok_or_else(|| {
+                BenchError::Usage(format!(
+                    "target `{}` has no exact sampler to compare against",
+                    h.name
+                ))
+            })?;
+            (ex.sample_exact_n(a.len(), seed), Some(h))
+        }
+    };
+    if handle.is_none() {
+        if let Some(m) = metrics.iter().find(|m| !measure::is_two_sample(m)) {
+            return Err(BenchError::Usage(format!(
+                "metric `{m}` needs --target (it uses the target, not a second sample)"
+            )));
+        }
+    }
+    let values: Vec<(String, Option<f64>)> = metrics
+        .par_iter()
+        .map(|m| {
+            let v = if measure::is_two_sample(m) {
+                measure::two_sample(m, &a, &b, seed)?
+            } else {
+                measure::against_target(m, &a, handle.as_ref().expect("checked above"))?
+            };
+            Ok((m.clone(), v))
+        })
+        .collect::<Result<_, BenchError>>()?;
+    let mut doc = serde_json::json!({
+        "a": a_path, "n_a": a.len(), "n_b": b.len(), "dim": a.dim(), "seed": seed,
+        "metrics": values.iter().map(|(m, v)| (m.clone(), v.map_or(serde_json::Value::Null, Into::into))).collect::<serde_json::Map<_, _>>(),
+    });
+    if let Some(h) = &handle {
+        let ex = h.target.exact_sampler().expect("checked above");
+        let floors: Vec<(String, serde_json::Value)> = metrics
+            .par_iter()
+            .filter(|m| measure::is_two_sample(m))
+            .map(|m| {
+                let f = sampo_metrics::noise_floor::noise_floor(
+                    ex,
+                    a.len(),
+                    floor_repeats,
+                    seed ^ 0xF100,
+                    |x, y| {
+                        measure::two_sample(m, x, y, seed)
+                            .map(|v| v.unwrap_or(f64::NAN))
+                            .map_err(|e| {
+                                sampo_metrics::MetricError::invalid(m.as_str(), e.to_string())
+                            })
+                    },
+                )?;
+                Ok((
+                    m.clone(),
+                    serde_json::json!({"mean": f.mean, "sd": f.sd, "repeats": f.repeats}),
+                ))
+            })
+            .collect::<Result<_, BenchError>>()?;
+        doc["target"] = h.name.clone().into();
+        doc["noise_floor"] = floors.into_iter().collect::<serde_json::Map<_, _>>().into();
+    }
+    Ok(doc)
+}

@@ -1,0 +1,184 @@
+//! `sampo-bench figure NAME`: paper figures regenerated with the numbers behind them
+//! (a CSV next to the PNG/SVG).
+
+use crate::BenchError;
+use crate::plots::{self, Axes, Series};
+use sampo_core::{Counted, Particles, RunConfig, Runner, Target};
+use sampo_langevin::{LangevinConfig, Splitting, UlaConfig, UnderdampedConfig};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Every figure, with a one-line description.
+pub const FIGURES: &[(&str, &str)] = &[
+    (
+        "langevin-bias",
+        "stationary Var(x) of ULA, BAOAB, OBABO, ABOBA on N(0,1) vs step size: measured ± 4 MCSE against the closed forms (samplers-a.md §4)",
+    ),
+    (
+        "w2-noise-floor",
+        "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
+    ),
+];
+
+/// Regenerates figure `name` into `out`.
+pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
+    match name {
+        "langevin-bias" => langevin_bias(out),
+        "w2-noise-floor" => w2_noise_floor(out),
+        other => Err(BenchError::UnknownName {
+            what: "figure",
+            name: other.into(),
+            valid: FIGURES
+                .iter()
+                .map(|(f, _)| *f)
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn write_csv(path: &Path, text: &str) -> Result<(), BenchError> {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).map_err(|source| BenchError::Io {
+            path: d.into(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| BenchError::Io {
+        path: path.into(),
+        source,
+    })
+}
+
+/// Stationary variance of x under each scheme on N(0, 1) for a range of h, measured
+/// with 2000 chains × 2000 steps (after 500 warm-up steps) and compared with the
+/// closed forms: ULA 1/(1 − h/2), BAOAB and ABOBA 1, OBABO 1/(1 − h²/4).
+fn langevin_bias(out: &Path) -> Result<(), BenchError> {
+    let target = sampo_targets::Gaussian::standard(1)?;
+    let steps = [0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2];
+    type Exact = fn(f64) -> f64;
+    let schemes: [(&str, Exact, Box<dyn Fn(f64) -> LangevinConfig>); 4] = [
+        (
+            "ULA",
+            |h| 1.0 / (1.0 - h / 2.0),
+            Box::new(|h| LangevinConfig::Ula(UlaConfig::new(h))),
+        ),
+        (
+            "BAOAB",
+            |_| 1.0,
+            Box::new(|h| underdamped(h, Splitting::Baoab)),
+        ),
+        (
+            "OBABO",
+            |h| 1.0 / (1.0 - h * h / 4.0),
+            Box::new(|h| underdamped(h, Splitting::Obabo)),
+        ),
+        (
+            "ABOBA",
+            |_| 1.0,
+            Box::new(|h| underdamped(h, Splitting::Aboba)),
+        ),
+    ];
+    let mut csv = "scheme,h,var_measured,mcse,var_exact,z\n".to_string();
+    let mut series = Vec::new();
+    for (k, (name, exact, make)) in schemes.iter().enumerate() {
+        let (mut pts, mut err, mut curve) = (Vec::new(), Vec::new(), Vec::new());
+        for &h in &steps {
+            let cfg = make(h);
+            let kernel = cfg.build(&target)?;
+            let mut rc = RunConfig::new(2000, 500, 2000, 42 + k as u64);
+            rc.thin = 10;
+            let run = Runner::new(&kernel, rc)?
+                .run(&Particles::zeros(1, 1))?
+                .finished()
+                .expect("no observer");
+            let chains: Vec<Vec<f64>> = (0..run.chains)
+                .map(|c| run.chain_column(c, 0).iter().map(|x| x * x).collect())
+                .collect();
+            let (v, se) = sampo_metrics::ess::mcse_mean(&chains);
+            let e = exact(h);
+            writeln!(csv, "{name},{h},{v},{se},{e},{}", (v - e) / se).expect("write to String");
+            pts.push((h, v));
+            err.push(4.0 * se);
+        }
+        for i in 0..=60 {
+            let h = 0.05 + 1.2 * i as f64 / 60.0;
+            curve.push((h, exact(h)));
+        }
+        series.push(Series {
+            label: format!("{name} measured ± 4 MCSE"),
+            points: pts,
+            err,
+            markers: true,
+            color: k,
+        });
+        series.push(Series {
+            label: format!("{name} exact"),
+            points: curve,
+            err: vec![],
+            markers: false,
+            color: k,
+        });
+    }
+    let stem = out.join("langevin-bias");
+    write_csv(&stem.with_extension("csv"), &csv)?;
+    plots::lines(
+        &stem,
+        &Axes {
+            title: "Stationary Var(x) on N(0,1) vs step size h (γ = 1)",
+            x_label: "step size h",
+            y_label: "Var(x)",
+            log_x: false,
+        },
+        &series,
+    )?;
+    print!("{csv}");
+    Ok(())
+}
+
+fn underdamped(h: f64, s: Splitting) -> LangevinConfig {
+    LangevinConfig::Underdamped(UnderdampedConfig::new(h, 1.0, s))
+}
+
+/// W2 between two independent exact samples of size n, 5 repeats, for the targets
+/// of peers.md §C.6, so that every W2 in a table can be read against its floor.
+fn w2_noise_floor(out: &Path) -> Result<(), BenchError> {
+    let targets = ["gmm40-fab", "25gmm", "gauss-2", "gauss-10"];
+    let ns = [250usize, 500, 1000, 2000];
+    let mut csv = "target,n,w2_mean,w2_sd,repeats\n".to_string();
+    let mut series = Vec::new();
+    for (k, t) in targets.into_iter().enumerate() {
+        let target = Counted::new(sampo_targets::preset(t)?);
+        let ex = target.exact_sampler().expect("presets with exact samplers");
+        let (mut pts, mut err) = (Vec::new(), Vec::new());
+        for &n in &ns {
+            let f = sampo_metrics::noise_floor::noise_floor(ex, n, 5, 7, |a, b| {
+                sampo_metrics::ot::w2(a, b)
+            })?;
+            writeln!(csv, "{t},{n},{},{},{}", f.mean, f.sd, f.repeats).expect("write to String");
+            pts.push((n as f64, f.mean));
+            err.push(f.sd);
+        }
+        series.push(Series {
+            label: t.to_string(),
+            points: pts,
+            err,
+            markers: true,
+            color: k,
+        });
+    }
+    let stem = out.join("w2-noise-floor");
+    write_csv(&stem.with_extension("csv"), &csv)?;
+    plots::lines(
+        &stem,
+        &Axes {
+            title: "W2 noise floor: exact vs exact samples (mean ± sd, 5 repeats)",
+            x_label: "n (each sample)",
+            y_label: "W2",
+            log_x: true,
+        },
+        &series,
+    )?;
+    print!("{csv}");
+    Ok(())
+}

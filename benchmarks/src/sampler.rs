@@ -1,0 +1,259 @@
+//! Samplers reachable from the CLI and suites, and how a sampling budget becomes a
+//! run plan.
+//!
+//! **Budget.** Samplers are compared at a matched number of target gradient
+//! evaluations *per output sample* (`budget`). A Langevin run producing n samples
+//! with C chains (default C = n: one independent chain per sample, as ZOD-MC and
+//! SLIPS run their baselines) takes `S = budget·n/C − 1` steps per chain (the initial
+//! evaluation counts too): the first half is warm-up (MALA adapts its step there), and
+//! the second half is thinned so that each chain keeps ⌈n/C⌉ draws, the last at step S.
+
+use crate::BenchError;
+use sampo_core::{
+    Counted, GradTarget, Observer, Outcome, Particles, Run, RunConfig, Runner, StreamRng,
+};
+use sampo_langevin::{DualAveraging, LangevinConfig, MalaConfig, UlaConfig, UnderdampedConfig};
+use serde::{Deserialize, Serialize};
+
+/// Sampler names accepted by `--sampler` (besides TOML files).
+pub const SAMPLER_NAMES: &[(&str, &str)] = &[
+    ("ula", "unadjusted Langevin, step 0.05"),
+    ("mala", "MALA, step 0.05 (fixed)"),
+    (
+        "mala-adapt",
+        "MALA, dual averaging to acceptance 0.574 from step 0.05",
+    ),
+    (
+        "underdamped",
+        "underdamped Langevin, BAOAB, step 0.05, friction 1",
+    ),
+];
+
+/// Default step of the named samplers: stable on every 2-D preset (ULA needs
+/// h < 2s² with s the smallest mode scale, 0.55 for 9gmm/25gmm); override with
+/// `--step-size` or a TOML file.
+pub const DEFAULT_STEP: f64 = 0.05;
+
+/// Any sampler of the harness, selected by `kind` in a `[sampler]` table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SamplerConfig {
+    /// `kind = "ula" | "mala" | "underdamped"`.
+    Langevin(LangevinConfig),
+}
+
+impl SamplerConfig {
+    /// The sampler called `name` in [`SAMPLER_NAMES`].
+    pub fn named(name: &str) -> Result<Self, BenchError> {
+        let h = DEFAULT_STEP;
+        Ok(SamplerConfig::Langevin(match name {
+            "ula" => LangevinConfig::Ula(UlaConfig::new(h)),
+            "mala" => LangevinConfig::Mala(MalaConfig::new(h)),
+            "mala-adapt" => {
+                LangevinConfig::Mala(MalaConfig::new(h).with_adaptation(DualAveraging::default()))
+            }
+            "underdamped" => {
+                LangevinConfig::Underdamped(UnderdampedConfig::new(h, 1.0, Default::default()))
+            }
+            other => {
+                return Err(BenchError::UnknownName {
+                    what: "sampler",
+                    name: other.to_string(),
+                    valid: SAMPLER_NAMES
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+        }))
+    }
+
+    /// The `kind` tag.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SamplerConfig::Langevin(c) => c.kind(),
+        }
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<(), BenchError> {
+        match self {
+            SamplerConfig::Langevin(c) => Ok(c.validate()?),
+        }
+    }
+
+    /// Overrides the (initial) step size.
+    pub fn set_step_size(&mut self, h: f64) -> Result<(), BenchError> {
+        match self {
+            SamplerConfig::Langevin(LangevinConfig::Ula(c)) => c.step_size = h,
+            SamplerConfig::Langevin(LangevinConfig::Mala(c)) => c.step_size = h,
+            SamplerConfig::Langevin(LangevinConfig::Underdamped(c)) => c.step_size = h,
+        }
+        Ok(())
+    }
+}
+
+/// What to produce and at which cost.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// Output samples.
+    pub n: usize,
+    /// Gradient evaluations per output sample.
+    pub budget: u64,
+    /// Chains (default n).
+    pub chains: Option<usize>,
+    /// Master seed.
+    pub seed: u64,
+    /// Initial positions are N(0, init_scale² I).
+    pub init_scale: f64,
+}
+
+impl Request {
+    /// Checks the fields.
+    pub fn validate(&self) -> Result<(), BenchError> {
+        let bad = |name: &str, v: String, why: &str| {
+            Err(BenchError::Usage(format!("invalid {name} = {v}: {why}")))
+        };
+        if self.n == 0 {
+            return bad("n", "0".into(), "must be >= 1");
+        }
+        if self.budget < 2 {
+            return bad(
+                "budget",
+                self.budget.to_string(),
+                "must be >= 2 evaluations per sample",
+            );
+        }
+        if let Some(c) = self.chains
+            && (c == 0 || c > self.n)
+        {
+            return bad("chains", c.to_string(), "must be in 1..=n");
+        }
+        if !(self.init_scale.is_finite() && self.init_scale > 0.0) {
+            return bad(
+                "init_scale",
+                self.init_scale.to_string(),
+                "must be finite and > 0",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Salt for the initial-position streams, so they differ from the chains' streams.
+const INIT_SALT: u64 = 0x1A17_5A17;
+
+/// Initial positions: row i is N(0, s² I) from stream (seed ^ INIT_SALT, i).
+pub fn initial_positions(n: usize, d: usize, scale: f64, seed: u64) -> Particles {
+    let mut p = Particles::zeros(n, d);
+    for i in 0..n {
+        let mut r: StreamRng = sampo_core::rng::stream(seed ^ INIT_SALT, i as u64);
+        let row = p.row_mut(i);
+        sampo_core::rng::fill_standard_normal(&mut r, row);
+        row.iter_mut().for_each(|v| *v *= scale);
+    }
+    p
+}
+
+/// The Langevin run plan for a request (see the module docs).
+pub fn langevin_plan(req: &Request) -> RunConfig {
+    let c = req.chains.unwrap_or(req.n);
+    let m = req.n.div_ceil(c) as u64;
+    let steps = (req.budget.saturating_mul(req.n as u64) / c as u64)
+        .saturating_sub(1)
+        .max(2 * m);
+    let sampling = steps - steps / 2;
+    let thin = (sampling / m).max(1);
+    let draws = thin * m;
+    let mut rc = RunConfig::new(c, steps - draws, draws, req.seed);
+    rc.thin = thin;
+    rc.segment = 50;
+    rc
+}
+
+/// Runs `sampler` on `target` for `req`; returns exactly `req.n` samples (chain-major)
+/// or the partial result if an observer stopped it.
+pub fn run<T: GradTarget>(
+    target: &Counted<T>,
+    sampler: &SamplerConfig,
+    req: &Request,
+    observer: Option<Box<dyn Observer + '_>>,
+) -> Result<Run, BenchError> {
+    req.validate()?;
+    let d = sampo_core::Target::dim(target);
+    match sampler {
+        SamplerConfig::Langevin(cfg) => {
+            let kernel = cfg.build(target)?;
+            let rc = langevin_plan(req);
+            let init = initial_positions(rc.chains, d, req.init_scale, req.seed);
+            let mut runner = Runner::new(&kernel, rc)?.count_with(target);
+            if let Some(mut o) = observer {
+                runner = runner.observe(move |p: &sampo_core::Progress| o.observe(p));
+            }
+            match runner.run(&init)? {
+                Outcome::Finished(mut run) => {
+                    truncate(&mut run, req.n);
+                    Ok(run)
+                }
+                Outcome::Stopped { step, .. } => Err(BenchError::Interrupted { step }),
+            }
+        }
+    }
+}
+
+/// Keeps the first `n` samples.
+fn truncate(run: &mut Run, n: usize) {
+    if run.samples.len() > n {
+        let d = run.samples.dim();
+        let mut v = std::mem::replace(&mut run.samples, Particles::zeros(0, d)).into_vec();
+        v.truncate(n * d);
+        run.samples = Particles::from_vec(n, d, v).expect("n·d values");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plan_spends_the_budget() {
+        // One chain per sample: budget − 1 steps (plus the initial evaluation).
+        let r = Request {
+            n: 100,
+            budget: 1000,
+            chains: None,
+            seed: 1,
+            init_scale: 1.0,
+        };
+        let p = langevin_plan(&r);
+        assert_eq!(p.chains, 100);
+        assert_eq!(p.total_steps(), 999);
+        assert_eq!(p.kept(), 1);
+        // 10 chains × 10 draws each.
+        let p = langevin_plan(&Request {
+            chains: Some(10),
+            ..r.clone()
+        });
+        assert_eq!(p.chains, 10);
+        assert_eq!(p.kept(), 10);
+        assert!(p.total_steps() <= 1000 * 10 - 1 && p.total_steps() >= 9000);
+        assert!(r.validate().is_ok());
+        assert!(
+            Request {
+                budget: 1,
+                ..r.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Request {
+                chains: Some(101),
+                ..r
+            }
+            .validate()
+            .is_err()
+        );
+    }
+}
