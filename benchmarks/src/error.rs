@@ -65,6 +65,9 @@ pub enum BenchError {
     /// A sampler could not be built.
     #[error(transparent)]
     Sampler(#[from] sampo_langevin::LangevinError),
+    /// rdMC failed.
+    #[error(transparent)]
+    Rdmc(#[from] sampo_rdmc::RdmcError),
     /// A metric failed.
     #[error(transparent)]
     Metric(#[from] sampo_metrics::MetricError),

@@ -13,6 +13,7 @@ use sampo_core::{
     Counted, GradTarget, Observer, Outcome, Particles, Run, RunConfig, Runner, StreamRng,
 };
 use sampo_langevin::{DualAveraging, LangevinConfig, MalaConfig, UlaConfig, UnderdampedConfig};
+use sampo_rdmc::RdmcConfig;
 use serde::{Deserialize, Serialize};
 
 /// Sampler names accepted by `--sampler` (besides TOML files).
@@ -35,11 +36,44 @@ pub const SAMPLER_NAMES: &[(&str, &str)] = &[
 pub const DEFAULT_STEP: f64 = 0.05;
 
 /// Any sampler of the harness, selected by `kind` in a `[sampler]` table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum SamplerConfig {
     /// `kind = "ula" | "mala" | "underdamped"`.
     Langevin(LangevinConfig),
+    /// `kind = "rdmc"`: reverse diffusion Monte Carlo (its cost per sample is set by
+    /// its own config, not by the budget).
+    Rdmc(RdmcConfig),
+}
+
+impl Serialize for SamplerConfig {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SamplerConfig::Langevin(c) => c.serialize(s),
+            SamplerConfig::Rdmc(c) => {
+                let mut v = serde_json::to_value(c).map_err(serde::ser::Error::custom)?;
+                v["kind"] = "rdmc".into();
+                v.serialize(s)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SamplerConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut v = serde_json::Value::deserialize(d)?;
+        match v.get("kind").and_then(|k| k.as_str()) {
+            Some("rdmc") => {
+                v.as_object_mut().expect("has a kind").remove("kind");
+                serde_json::from_value(v)
+                    .map(SamplerConfig::Rdmc)
+                    .map_err(D::Error::custom)
+            }
+            _ => serde_json::from_value(v)
+                .map(SamplerConfig::Langevin)
+                .map_err(D::Error::custom),
+        }
+    }
 }
 
 impl SamplerConfig {
@@ -73,6 +107,7 @@ impl SamplerConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             SamplerConfig::Langevin(c) => c.kind(),
+            SamplerConfig::Rdmc(_) => "rdmc",
         }
     }
 
@@ -80,6 +115,7 @@ impl SamplerConfig {
     pub fn validate(&self) -> Result<(), BenchError> {
         match self {
             SamplerConfig::Langevin(c) => Ok(c.validate()?),
+            SamplerConfig::Rdmc(c) => Ok(c.validate()?),
         }
     }
 
@@ -89,6 +125,12 @@ impl SamplerConfig {
             SamplerConfig::Langevin(LangevinConfig::Ula(c)) => c.step_size = h,
             SamplerConfig::Langevin(LangevinConfig::Mala(c)) => c.step_size = h,
             SamplerConfig::Langevin(LangevinConfig::Underdamped(c)) => c.step_size = h,
+            SamplerConfig::Rdmc(_) => {
+                return Err(BenchError::Usage(
+                    "--step-size does not apply to rdmc: set its inner step scales in a TOML file"
+                        .into(),
+                ));
+            }
         }
         Ok(())
     }
@@ -199,6 +241,7 @@ pub fn run<T: GradTarget>(
                 Outcome::Stopped { step, .. } => Err(BenchError::Interrupted { step }),
             }
         }
+        SamplerConfig::Rdmc(cfg) => Ok(sampo_rdmc::sample(target, cfg, req.n, req.seed)?),
     }
 }
 
@@ -215,6 +258,39 @@ fn truncate(run: &mut Run, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Deserialize, Serialize, Debug, PartialEq)]
+    struct File {
+        sampler: SamplerConfig,
+    }
+
+    #[test]
+    fn sampler_tables_parse_by_kind_and_round_trip() {
+        let f: File =
+            toml::from_str("[sampler]\nkind = \"mala\"\nstep_size = 0.2\nadapt = {}\n").unwrap();
+        assert_eq!(f.sampler.kind(), "mala");
+        let f: File =
+            toml::from_str("[sampler]\nkind = \"rdmc\"\nschedule = { steps = 20 }\n").unwrap();
+        let SamplerConfig::Rdmc(c) = &f.sampler else {
+            panic!("rdmc expected")
+        };
+        assert_eq!(c.schedule.steps, 20);
+        let back: File = toml::from_str(&toml::to_string(&f).unwrap()).unwrap();
+        assert_eq!(back, f);
+        for bad in [
+            "[sampler]\nkind = \"rdmc\"\nshedule = {}\n",
+            "[sampler]\nkind = \"mala\"\nstep = 0.1\n",
+            "[sampler]\nkind = \"hmc\"\n",
+        ] {
+            assert!(toml::from_str::<File>(bad).is_err(), "{bad}");
+        }
+        assert!(
+            SamplerConfig::named("nuts")
+                .unwrap_err()
+                .to_string()
+                .contains("mala-adapt")
+        );
+    }
 
     #[test]
     fn plan_spends_the_budget() {

@@ -54,7 +54,11 @@ pub fn measure(
     seed: u64,
 ) -> Result<Case, BenchError> {
     let target = Counted::new(spec::target(target_spec)?.target);
-    let SamplerConfig::Langevin(cfg) = spec::sampler(sampler_spec, step_size)?;
+    let SamplerConfig::Langevin(cfg) = spec::sampler(sampler_spec, step_size)? else {
+        return Err(BenchError::Usage(
+            "throughput measures the Langevin kernels (ula, mala, underdamped)".into(),
+        ));
+    };
     let kernel = cfg.build(&target)?;
     let d = sampo_core::Target::dim(&target);
     // Start from exact draws where the target has them (stationary regime), else 0.
