@@ -49,12 +49,12 @@ pub fn compare(
             (ex.sample_exact_n(a.len(), seed), Some(h))
         }
     };
-    if handle.is_none() {
-        if let Some(m) = metrics.iter().find(|m| !measure::is_two_sample(m)) {
-            return Err(BenchError::Usage(format!(
-                "metric `{m}` needs --target (it uses the target, not a second sample)"
-            )));
-        }
+    if handle.is_none()
+        && let Some(m) = metrics.iter().find(|m| !measure::is_two_sample(m))
+    {
+        return Err(BenchError::Usage(format!(
+            "metric `{m}` needs --target (it uses the target, not a second sample)"
+        )));
     }
     let values: Vec<(String, Option<f64>)> = metrics
         .par_iter()

@@ -57,7 +57,8 @@ fn langevin_bias(out: &Path) -> Result<(), BenchError> {
     let target = sampo_targets::Gaussian::standard(1)?;
     let steps = [0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2];
     type Exact = fn(f64) -> f64;
-    let schemes: [(&str, Exact, Box<dyn Fn(f64) -> LangevinConfig>); 4] = [
+    type Make = Box<dyn Fn(f64) -> LangevinConfig>;
+    let schemes: [(&str, Exact, Make); 4] = [
         (
             "ULA",
             |h| 1.0 / (1.0 - h / 2.0),

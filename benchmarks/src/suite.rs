@@ -161,7 +161,7 @@ impl Suite {
 }
 
 /// Salt of the reference (exact) sample seeds, so they differ from the sampler seeds.
-const REFERENCE_SALT: u64 = 0x00E0_AC7;
+const REFERENCE_SALT: u64 = 0x000E_0AC7;
 
 /// Runs the suite into `out`; prints the Markdown summary.
 pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
