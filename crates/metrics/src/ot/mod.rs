@@ -36,11 +36,14 @@
 //! No m × n matrix is stored: both solvers take the cost as a closure that
 //! computes ‖xᵢ − yⱼ‖² from the points, so memory is O((m + n) d). For d ≤ 4
 //! the points are copied into fixed-size arrays and the distance is fully
-//! unrolled; for larger d a plain loop over the row-major rows. This is not
-//! slower than a matrix in the measured cases: the solvers sweep whole rows
-//! of costs, and computing a row of 2-D costs from 16-byte points held in cache
-//! is cheaper than streaming 8 bytes per entry of a 32 MB (n = 2000) matrix
-//! from main memory (see `benches/w2.rs`). The difference form (x − y)² is used,
+//! unrolled; for larger d a plain loop over the row-major rows. Why not a
+//! matrix: most cost evaluations are random-access (candidate arcs) or
+//! full-row sweeps; a 2-D cost from 16-byte points held in cache costs a few
+//! flops, while an n × n matrix (32 MB at n = 2000, 200 MB at 5000) streams
+//! from main memory and must first be filled (POT's `ot.dist` alone took
+//! 0.13–0.84 s on the bench data). A matrix variant was not benchmarked; the
+//! on-the-fly solver already beats POT's `emd2` without its matrix time
+//! (`benches/w2.rs`, `benchmarks/scripts/pot_w2.py`). The difference form (x − y)² is used,
 //! not ‖x‖² + ‖y‖² − 2x·y, so far-from-origin clouds lose no precision.
 //!
 //! The returned value is recomputed from the optimal plan with the same cost

@@ -40,9 +40,10 @@
 //!   [`ADD_PER_ROW`] most negative arcs of each source join the list and the
 //!   search goes on. Only a full pass with no negative reduced cost ends the
 //!   solve, so the result is exactly optimal (up to the tolerance) whatever the
-//!   list holds; the list only makes pricing cheap. Measured on 2-D GMM40 and
-//!   Gaussian samples at n = 2000: 1–10 full passes, 2–4× less time than
-//!   pricing all arcs.
+//!   list holds; the list only makes pricing cheap. Measured (bench data,
+//!   uniform weights) against block search over all arcs: GMM40 2-D n = 2000
+//!   0.25 → 0.22 s (9–13 full passes), 10-D Gaussian n = 1000 0.37 → 0.06 s
+//!   (3–5 full passes).
 //! * **Pivot.** The entering arc closes a cycle with the tree through the apex
 //!   (deepest common ancestor). The flow change δ is the smallest flow on the
 //!   cycle's backward arcs. Among ties the leaving arc is the *last* blocking arc
