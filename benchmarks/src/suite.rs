@@ -160,6 +160,9 @@ impl Suite {
     }
 }
 
+/// `(metric, value)` of one run; `None` where a metric does not apply.
+type MetricValues = Vec<(String, Option<f64>)>;
+
 /// Salt of the reference (exact) sample seeds, so they differ from the sampler seeds.
 const REFERENCE_SALT: u64 = 0x000E_0AC7;
 
@@ -211,6 +214,10 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
         let mut plot_panels: Vec<(String, Particles)> = Vec::new();
         for (sname, scfg) in &suite.samplers {
             for &budget in &s.budgets {
+                // Sample every seed (each run is parallel over its chains), then
+                // measure all seeds at once: the exact W2 solver is sequential, so
+                // seeds × metrics in parallel is what keeps both cores busy.
+                let mut runs = Vec::with_capacity(s.seeds.len());
                 for &seed in &s.seeds {
                     if progress::stopped() {
                         bar.abandon();
@@ -229,67 +236,81 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                         sampler::run(&target, scfg, &req, Some(Box::new(StopFlag(stop.clone()))));
                     // A divergence is a result (an unadjusted sampler failing on this
                     // target at this step size), not a reason to stop the suite.
-                    let run = match outcome {
-                        Ok(run) => run,
+                    match outcome {
+                        Ok(run) => runs.push((seed, Ok(run))),
                         Err(BenchError::Core(e @ sampo_core::CoreError::Diverged { .. })) => {
-                            sink.push(&Row {
+                            let spent = sampo_core::EvalSource::counts(&target).total();
+                            runs.push((seed, Err((e.to_string(), spent))));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                let measured: Vec<Option<MetricValues>> = runs
+                    .par_iter()
+                    .map(|(seed, run)| {
+                        let Ok(run) = run else { return Ok(None) };
+                        let reference = exact.map(|e| e.sample_exact_n(s.n, seed ^ REFERENCE_SALT));
+                        s.metrics
+                            .par_iter()
+                            .map(|m| {
+                                let v = if measure::is_two_sample(m) {
+                                    match &reference {
+                                        Some(r) => measure::two_sample(m, &run.samples, r, *seed)?,
+                                        None => None,
+                                    }
+                                } else {
+                                    measure::against_target(m, &run.samples, &handle)?
+                                };
+                                Ok((m.clone(), v))
+                            })
+                            .collect::<Result<Vec<_>, BenchError>>()
+                            .map(Some)
+                    })
+                    .collect::<Result<_, BenchError>>()?;
+                for ((seed, run), values) in runs.into_iter().zip(measured) {
+                    let row = match (run, values) {
+                        (Ok(run), Some(values)) => {
+                            let sample_file = out
+                                .join("samples")
+                                .join(report::slug(tname))
+                                .join(format!("{}-b{budget}-s{seed}.csv", report::slug(sname)));
+                            crate::io::write_samples(&sample_file, &run.samples)?;
+                            if seed == s.seeds[0] && budget == *s.budgets.last().expect("non-empty")
+                            {
+                                plot_panels.push((sname.clone(), run.samples.clone()));
+                            }
+                            Row {
                                 target: tname.clone(),
                                 sampler: sname.clone(),
                                 kind: scfg.kind().to_string(),
                                 budget,
                                 seed,
                                 n: s.n,
-                                evaluations: sampo_core::EvalSource::counts(&target).total(),
-                                evals_per_sample: f64::NAN,
-                                wall_s: f64::NAN,
-                                metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
-                                samples: PathBuf::new(),
-                                status: e.to_string(),
-                            })?;
-                            bar.inc(1);
-                            continue;
+                                evaluations: run.evaluations.total(),
+                                evals_per_sample: run.evaluations.total() as f64 / s.n as f64,
+                                wall_s: run.wall_time_secs,
+                                metrics: values,
+                                samples: sample_file,
+                                status: "ok".into(),
+                            }
                         }
-                        Err(e) => return Err(e),
-                    };
-                    let reference = exact.map(|e| e.sample_exact_n(s.n, seed ^ REFERENCE_SALT));
-                    let values: Vec<(String, Option<f64>)> = s
-                        .metrics
-                        .par_iter()
-                        .map(|m| {
-                            let v = if measure::is_two_sample(m) {
-                                match &reference {
-                                    Some(r) => measure::two_sample(m, &run.samples, r, seed)?,
-                                    None => None,
-                                }
-                            } else {
-                                measure::against_target(m, &run.samples, &handle)?
-                            };
-                            Ok((m.clone(), v))
-                        })
-                        .collect::<Result<_, BenchError>>()?;
-                    let sample_file = out
-                        .join("samples")
-                        .join(report::slug(tname))
-                        .join(format!("{}-b{budget}-s{seed}.csv", report::slug(sname)));
-                    crate::io::write_samples(&sample_file, &run.samples)?;
-                    let row = Row {
-                        target: tname.clone(),
-                        sampler: sname.clone(),
-                        kind: scfg.kind().to_string(),
-                        budget,
-                        seed,
-                        n: s.n,
-                        evaluations: run.evaluations.total(),
-                        evals_per_sample: run.evaluations.total() as f64 / s.n as f64,
-                        wall_s: run.wall_time_secs,
-                        metrics: values,
-                        samples: sample_file.clone(),
-                        status: "ok".into(),
+                        (Ok(_), None) => unreachable!("every finished run is measured"),
+                        (Err((why, spent)), _) => Row {
+                            target: tname.clone(),
+                            sampler: sname.clone(),
+                            kind: scfg.kind().to_string(),
+                            budget,
+                            seed,
+                            n: s.n,
+                            evaluations: spent,
+                            evals_per_sample: f64::NAN,
+                            wall_s: f64::NAN,
+                            metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
+                            samples: PathBuf::new(),
+                            status: why,
+                        },
                     };
                     sink.push(&row)?;
-                    if seed == s.seeds[0] && budget == *s.budgets.last().expect("non-empty") {
-                        plot_panels.push((sname.clone(), run.samples.clone()));
-                    }
                     bar.inc(1);
                 }
             }
