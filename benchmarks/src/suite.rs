@@ -212,6 +212,7 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
             floors.push((tname.clone(), fl));
         }
         let mut plot_panels: Vec<(String, Particles)> = Vec::new();
+        let mut traces: Vec<(String, Vec<f64>)> = Vec::new();
         for (sname, scfg) in &suite.samplers {
             for &budget in &s.budgets {
                 // Sample every seed (each run is parallel over its chains), then
@@ -278,6 +279,10 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                             if seed == s.seeds[0] && budget == *s.budgets.last().expect("non-empty")
                             {
                                 plot_panels.push((sname.clone(), run.samples.clone()));
+                                let acc = &run.diagnostics.acceptance_per_step;
+                                if !acc.is_empty() {
+                                    traces.push((sname.clone(), acc.clone()));
+                                }
                             }
                             Row {
                                 target: tname.clone(),
@@ -317,6 +322,9 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
         }
         if handle.target.dim() == 2 {
             plot_target(out, &handle, &plot_panels, s)?;
+        }
+        if !traces.is_empty() {
+            plot_traces(out, tname, &traces)?;
         }
         if s.budgets.len() > 1 {
             let floor = floors
@@ -361,6 +369,37 @@ fn plot_target(
         t.target.as_ref(),
         &refs,
         plots::bounds(&exact),
+    )
+}
+
+/// Trace of the mean acceptance probability over chains at every step (warm-up
+/// included) of the first seed, for samplers with an accept/reject step.
+fn plot_traces(out: &Path, target: &str, traces: &[(String, Vec<f64>)]) -> Result<(), BenchError> {
+    let series: Vec<plots::Series> = traces
+        .iter()
+        .enumerate()
+        .map(|(k, (name, acc))| plots::Series {
+            label: name.clone(),
+            points: acc
+                .iter()
+                .enumerate()
+                .map(|(t, &a)| ((t + 1) as f64, a))
+                .collect(),
+            err: vec![],
+            markers: false,
+            color: k,
+        })
+        .collect();
+    plots::lines(
+        &out.join("plots")
+            .join(format!("{}-acceptance-trace", report::slug(target))),
+        &plots::Axes {
+            title: &format!("{target}: mean acceptance probability per step (first seed)"),
+            x_label: "step",
+            y_label: "mean acceptance",
+            log_x: false,
+        },
+        &series,
     )
 }
 
