@@ -25,7 +25,7 @@
 use crate::measure;
 use crate::report::{self, Row};
 use crate::sampler::{self, Request, SamplerConfig};
-use crate::spec::{self, TargetHandle};
+use crate::spec::TargetHandle;
 use crate::{BenchError, plots, progress};
 use rayon::prelude::*;
 use sampo_core::{Counted, Particles, StopFlag};
@@ -80,17 +80,35 @@ pub struct Suite {
 #[serde(deny_unknown_fields)]
 struct RawSuite {
     suite: Settings,
-    targets: Vec<toml::Table>,
-    samplers: Vec<toml::Table>,
+    targets: Vec<toml::Spanned<toml::Table>>,
+    samplers: Vec<toml::Spanned<toml::Table>>,
+}
+
+/// 1-based line and column of byte offset `at` in `text`.
+fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
+    (line, col)
 }
 
 /// Splits an optional `name` key off a table and deserializes the rest as `T`.
 fn named<T: for<'de> Deserialize<'de>>(
-    mut t: toml::Table,
+    spanned: toml::Spanned<toml::Table>,
+    text: &str,
     what: &str,
     index: usize,
     default: impl Fn(&toml::Table) -> String,
 ) -> Result<(String, T), String> {
+    // The entry is deserialized from its parsed table (to split off `name`), which
+    // carries no positions: report where the entry starts instead.
+    let (line, col) = line_col(text, spanned.span().start);
+    let what = format!("line {line}, column {col}: {what}");
+    let what = what.as_str();
+    let mut t = spanned.into_inner();
     let name = match t.remove("name") {
         Some(toml::Value::String(s)) => s,
         Some(other) => {
@@ -108,7 +126,14 @@ fn named<T: for<'de> Deserialize<'de>>(
 impl Suite {
     /// Reads and validates a suite file.
     pub fn load(path: &str) -> Result<Self, BenchError> {
-        let raw: RawSuite = spec::read_toml(path)?;
+        let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io {
+            path: path.into(),
+            source,
+        })?;
+        let raw: RawSuite = toml::from_str(&text).map_err(|e| BenchError::Toml {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
         let bad = |message: String| BenchError::Toml {
             path: path.into(),
             message,
@@ -123,14 +148,14 @@ impl Suite {
             .targets
             .into_iter()
             .enumerate()
-            .map(|(i, t)| named(t, "targets", i, |t| label(t, "preset")))
+            .map(|(i, t)| named(t, &text, "targets", i, |t| label(t, "preset")))
             .collect::<Result<Vec<(String, TargetConfig)>, _>>()
             .map_err(bad)?;
         let samplers = raw
             .samplers
             .into_iter()
             .enumerate()
-            .map(|(i, t)| named(t, "samplers", i, |t| label(t, "kind")))
+            .map(|(i, t)| named(t, &text, "samplers", i, |t| label(t, "kind")))
             .collect::<Result<Vec<(String, SamplerConfig)>, _>>()
             .map_err(bad)?;
         let s = raw.suite;
@@ -406,4 +431,54 @@ fn plot_traces(out: &Path, target: &str, traces: &[(String, Vec<f64>)]) -> Resul
 /// The default output folder of a suite.
 pub fn default_out(suite: &Suite) -> PathBuf {
     PathBuf::from("out").join(report::slug(&suite.settings.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Suite, BenchError> {
+        let p = std::env::temp_dir().join(format!(
+            "sampo-suite-{}-{}.toml",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::write(&p, text).unwrap();
+        let r = Suite::load(p.to_str().unwrap());
+        std::fs::remove_file(&p).ok();
+        r
+    }
+
+    const HEAD: &str =
+        "[suite]\nname = \"t\"\nn = 10\nseeds = [1]\nbudgets = [10]\nmetrics = [\"w2\"]\n\n";
+
+    #[test]
+    fn suites_load_and_errors_point_at_the_entry() {
+        let ok = format!(
+            "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nname = \"m\"\nkind = \"mala\"\nstep_size = 0.1\n"
+        );
+        let s = load(&ok).unwrap();
+        assert_eq!(s.targets[0].0, "8-gaussians");
+        assert_eq!(s.samplers[0].0, "m");
+        let bad = format!(
+            "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"mala\"\nstepsize = 0.1\n"
+        );
+        let e = load(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("line 11") && e.contains("samplers[0]") && e.contains("stepsize"),
+            "{e}"
+        );
+        let e = load(&ok.replace("preset = \"8-gaussians\"", "preset = 3"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 8") && e.contains("targets[0]"), "{e}");
+        let e = load(&ok.replace("metrics = [\"w2\"]", "metrics = [\"w3\"]"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("w3") && e.contains("sliced-w2"), "{e}");
+        let e = load(&ok.replace("n = 10", "n = 0"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("n must be >= 1"), "{e}");
+    }
 }
