@@ -77,19 +77,11 @@ pub fn compare(
             .par_iter()
             .filter(|m| measure::is_two_sample(m))
             .map(|m| {
-                let f = sampo_metrics::noise_floor::noise_floor(
-                    ex,
-                    a.len(),
-                    floor_repeats,
-                    seed ^ 0xF100,
-                    |x, y| {
-                        measure::two_sample(m, x, y, seed)
-                            .map(|v| v.unwrap_or(f64::NAN))
-                            .map_err(|e| {
-                                sampo_metrics::MetricError::invalid(m.as_str(), e.to_string())
-                            })
-                    },
-                )?;
+                let Some(f) =
+                    measure::noise_floor(m, ex, a.len(), floor_repeats, seed ^ 0xF100, seed)?
+                else {
+                    return Ok((m.clone(), serde_json::Value::Null));
+                };
                 Ok((
                     m.clone(),
                     serde_json::json!({"mean": f.mean, "sd": f.sd, "repeats": f.repeats}),

@@ -106,8 +106,8 @@ pub fn two_sample(
             };
             sinkhorn::sinkhorn_divergence(a, b, &cfg)?.divergence
         }
-        "kl" if a.dim() <= KNN_MAX_DIM => knn::kl_divergence(a, b, 5)?,
-        "kl" => return Ok(None),
+        "kl" if !applies(name, a.dim()) => return Ok(None),
+        "kl" => knn::kl_divergence(a, b, 5)?,
         "mean-err" => dist(&a.mean(), &b.mean()),
         "cov-err" => {
             let (ca, cb) = (a.covariance(), b.covariance());
@@ -115,6 +115,33 @@ pub fn two_sample(
         }
         other => unreachable!("two_sample called with target metric {other}"),
     }))
+}
+
+/// Whether a two-sample metric applies in dimension `d` (k-NN KL only in d ≤ 4).
+pub fn applies(name: &str, d: usize) -> bool {
+    !(name == "kl" && d > KNN_MAX_DIM)
+}
+
+/// The noise floor of a two-sample metric: the metric between two independent exact
+/// samples of size `n`, `repeats` times (`floor_seed` picks the samples, `metric_seed`
+/// the metric's own randomness). `None` where the metric does not apply.
+pub fn noise_floor(
+    name: &str,
+    exact: &dyn sampo_core::ExactSampler,
+    n: usize,
+    repeats: usize,
+    floor_seed: u64,
+    metric_seed: u64,
+) -> Result<Option<sampo_metrics::noise_floor::NoiseFloor>, BenchError> {
+    if !applies(name, exact.dim()) {
+        return Ok(None);
+    }
+    let f = sampo_metrics::noise_floor::noise_floor(exact, n, repeats, floor_seed, |a, b| {
+        two_sample(name, a, b, metric_seed)
+            .map(|v| v.expect("applies() checked"))
+            .map_err(|e| sampo_metrics::MetricError::invalid(name, e.to_string()))
+    })?;
+    Ok(Some(f))
 }
 
 /// A metric of a sample against the target itself; `None` where it does not apply.

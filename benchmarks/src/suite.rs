@@ -218,22 +218,13 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
             let fl: Vec<(String, sampo_metrics::noise_floor::NoiseFloor)> = two
                 .par_iter()
                 .map(|m| {
-                    sampo_metrics::noise_floor::noise_floor(
-                        ex,
-                        s.n,
-                        s.noise_floor_repeats,
-                        seed0,
-                        |a: &Particles, b: &Particles| {
-                            measure::two_sample(m, a, b, seed0)
-                                .map(|v| v.unwrap_or(f64::NAN))
-                                .map_err(|e| {
-                                    sampo_metrics::MetricError::invalid(m.as_str(), e.to_string())
-                                })
-                        },
-                    )
-                    .map(|f| ((*m).clone(), f))
+                    measure::noise_floor(m, ex, s.n, s.noise_floor_repeats, seed0, seed0)
+                        .map(|f| f.map(|f| ((*m).clone(), f)))
                 })
-                .collect::<Result<_, _>>()?;
+                .collect::<Result<Vec<_>, BenchError>>()?
+                .into_iter()
+                .flatten()
+                .collect();
             floors.push((tname.clone(), fl));
         }
         let mut plot_panels: Vec<(String, Particles)> = Vec::new();
