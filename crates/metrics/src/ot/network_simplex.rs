@@ -44,6 +44,16 @@
 //!   uniform weights) against block search over all arcs: GMM40 2-D n = 2000
 //!   0.25 → 0.22 s (9–13 full passes), 10-D Gaussian n = 1000 0.37 → 0.06 s
 //!   (3–5 full passes).
+//! * **Passes over all arcs, row by row.** The candidate selection and the
+//!   full pricing passes read the cost one source row at a time through
+//!   [`Cost::row`]; for the squared-Euclidean cost that is a loop over
+//!   coordinate-major sink arrays that the compiler vectorizes, and the
+//!   reduced costs of the row are formed and screened (in chunks of 8, with
+//!   no branch per arc) the same way. Each row's cheapest sinks are found by
+//!   a sampled threshold and a small selection ([`k_smallest`]) instead of a
+//!   selection over the whole row. Measured on the bench data at n = 2000
+//!   against arc-by-arc passes: GMM40 2-D 0.225 → 0.188 s, 10-D Gaussian
+//!   0.204 → 0.156 s.
 //! * **Pivot.** The entering arc closes a cycle with the tree through the apex
 //!   (deepest common ancestor). The flow change δ is the smallest flow on the
 //!   cycle's backward arcs. Among ties the leaving arc is the *last* blocking arc
@@ -57,7 +67,7 @@
 //! The tree stores parent, the arc to the parent and its flow, depth, and a
 //! first-child/sibling list for subtree walks; non-tree arcs carry no flow (all
 //! arcs are uncapacitated), so memory is O(m + n): arcs are never stored, costs
-//! come from the closure.
+//! come from the [`Cost`] (a closure or a structured cost).
 //!
 //! Degenerate pivots and ties are handled by the strongly-feasible rule; a pivot
 //! budget ([`Options::max_pivots`]) turns any remaining pathology into
@@ -75,6 +85,34 @@
 use crate::MetricError;
 
 const NONE: usize = usize::MAX;
+
+/// A transport cost c(i, j), readable one arc at a time or one source row at a
+/// time.
+///
+/// Every closure `Fn(usize, usize) -> f64` is a `Cost` (its rows are filled
+/// arc by arc). A cost with structure overrides [`Cost::row`] with a loop the
+/// compiler can vectorize: the solver reads whole rows in its two passes over
+/// all m · n arcs (the candidate selection and each full pricing pass), which
+/// are most of its arithmetic, and reads single arcs elsewhere.
+pub trait Cost {
+    /// c(i, j).
+    fn cost(&self, i: usize, j: usize) -> f64;
+    /// Writes c(i, j) to `out[j]` for every sink j (`out.len()` = n). It must
+    /// give the same bits as [`Cost::cost`]: the pricing passes and the pivots
+    /// must see one cost, or potentials and reduced costs disagree by rounding.
+    fn row(&self, i: usize, out: &mut [f64]) {
+        for (j, o) in out.iter_mut().enumerate() {
+            *o = self.cost(i, j);
+        }
+    }
+}
+
+impl<F: Fn(usize, usize) -> f64> Cost for F {
+    #[inline]
+    fn cost(&self, i: usize, j: usize) -> f64 {
+        self(i, j)
+    }
+}
 
 /// Default number of cheapest sinks per source in the initial candidate list.
 /// For samples of the same law the optimal partner of a point is almost always
@@ -145,6 +183,17 @@ pub fn solve<C: Fn(usize, usize) -> f64>(
     cost: C,
     opts: Options,
 ) -> Result<TransportPlan, MetricError> {
+    solve_cost(a, b, cost, opts)
+}
+
+/// [`solve`] for any [`Cost`] (one with a vectorized [`Cost::row`] makes the
+/// passes over all arcs faster).
+pub fn solve_cost<C: Cost>(
+    a: &[f64],
+    b: &[f64],
+    cost: C,
+    opts: Options,
+) -> Result<TransportPlan, MetricError> {
     check_masses("a", a)?;
     check_masses("b", b)?;
     let sa: f64 = a.iter().sum();
@@ -162,7 +211,7 @@ pub fn solve<C: Fn(usize, usize) -> f64>(
     let (ns, mut plan, total, pivots) = if rows.len() == a.len() && cols.len() == b.len() {
         solve_positive(&ar, &br, &cost, opts)?
     } else {
-        let mapped = |i: usize, j: usize| cost(rows[i], cols[j]);
+        let mapped = |i: usize, j: usize| cost.cost(rows[i], cols[j]);
         let (ns, mut plan, total, pivots) = solve_positive(&ar, &br, &mapped, opts)?;
         for p in &mut plan {
             *p = (rows[p.0], cols[p.1], p.2);
@@ -183,14 +232,14 @@ pub fn solve<C: Fn(usize, usize) -> f64>(
     for i in 0..a.len() {
         if a[i] == 0.0 {
             uu[i] = (0..cols.len())
-                .map(|k| cost(i, cols[k]) - ns.potential(m + k))
+                .map(|k| cost.cost(i, cols[k]) - ns.potential(m + k))
                 .fold(f64::INFINITY, f64::min);
         }
     }
     for j in 0..b.len() {
         if b[j] == 0.0 {
             vv[j] = (0..rows.len())
-                .map(|k| cost(rows[k], j) + ns.potential(k))
+                .map(|k| cost.cost(rows[k], j) + ns.potential(k))
                 .fold(f64::INFINITY, f64::min);
         }
     }
@@ -206,7 +255,7 @@ pub fn solve<C: Fn(usize, usize) -> f64>(
 type Solved = (Simplex, Vec<(usize, usize, f64)>, f64, u64);
 
 /// The solver proper, for strictly positive masses.
-fn solve_positive<C: Fn(usize, usize) -> f64>(
+fn solve_positive<C: Cost>(
     a: &[f64],
     b: &[f64],
     c: &C,
@@ -217,28 +266,32 @@ fn solve_positive<C: Fn(usize, usize) -> f64>(
     // tolerance) and each source's `candidates_per_row` cheapest sinks.
     let k = opts.candidates_per_row.min(n);
     let mut cand: Vec<(u32, u32)> = Vec::with_capacity(m * k);
-    let mut row: Vec<(f64, u32)> = Vec::with_capacity(n);
+    let mut buf = vec![0.0; n];
+    let mut sel: Vec<(f64, u32)> = Vec::with_capacity(n);
+    let mut sample: Vec<f64> = Vec::with_capacity(SAMPLE);
     let mut max_c = 0.0f64;
     for i in 0..m {
-        row.clear();
-        for j in 0..n {
-            let cij = c(i, j);
-            if !(cij.is_finite() && cij >= 0.0) {
-                return Err(MetricError::invalid(
-                    "cost",
-                    format!(
-                        "cost({i}, {j}) = {cij} must be finite and >= 0 (indices after dropping zero masses)"
-                    ),
-                ));
-            }
-            max_c = max_c.max(cij);
-            row.push((cij, j as u32));
+        c.row(i, &mut buf);
+        // Validate and take the maximum without branches (vectorizes); find
+        // the offending entry only on failure.
+        let (ok, mx) = buf.iter().fold((true, 0.0f64), |(ok, mx), &x| {
+            (ok & (x.is_finite() & (x >= 0.0)), mx.max(x))
+        });
+        if !ok {
+            let j = buf.iter().position(|x| !(x.is_finite() && *x >= 0.0));
+            let j = j.expect("a bad entry");
+            return Err(MetricError::invalid(
+                "cost",
+                format!(
+                    "cost({i}, {j}) = {} must be finite and >= 0 (indices after dropping zero masses)",
+                    buf[j]
+                ),
+            ));
         }
+        max_c = max_c.max(mx);
         if k > 0 {
-            if k < n {
-                row.select_nth_unstable_by(k - 1, |p, q| p.0.total_cmp(&q.0));
-            }
-            cand.extend(row[..k].iter().map(|&(_, j)| (i as u32, j)));
+            k_smallest(&buf, k, &mut sel, &mut sample);
+            cand.extend(sel.iter().map(|&(_, j)| (i as u32, j)));
         }
     }
     let mut ns = Simplex::new(a, b, max_c, cand);
@@ -249,11 +302,52 @@ fn solve_positive<C: Fn(usize, usize) -> f64>(
         let arc = ns.pred[u];
         if arc < m * n && ns.flow[u] > 0.0 {
             let (i, j) = (arc / n, arc % n);
-            total += ns.flow[u] * c(i, j);
+            total += ns.flow[u] * c.cost(i, j);
             plan.push((i, j, ns.flow[u]));
         }
     }
     Ok((ns, plan, total, pivots))
+}
+
+/// Size of the strided sample that estimates a row's selection threshold in
+/// [`k_smallest`] (a few hundred values locate a quantile to a few percent).
+const SAMPLE: usize = 256;
+
+/// Puts the `k` smallest entries of `row` (value, index) into `sel`
+/// (0 < k ≤ row.len(); ties broken arbitrarily).
+///
+/// A full `select_nth` over a row of n (value, index) pairs costs several
+/// passes over 16-byte pairs; instead a strided sample of [`SAMPLE`] values
+/// gives a threshold at about twice the k/n quantile (plus a margin of 8
+/// sample ranks against sampling noise), one vectorizable pass keeps the
+/// entries below it (about 2k of them), and `select_nth` runs on those. If the
+/// threshold keeps fewer than k entries (unlucky sample, many ties), the whole
+/// row is selected from, so the result is always exactly the k smallest.
+pub(crate) fn k_smallest(row: &[f64], k: usize, sel: &mut Vec<(f64, u32)>, sample: &mut Vec<f64>) {
+    let n = row.len();
+    sel.clear();
+    if n > 4 * SAMPLE && k * 8 < n {
+        sample.clear();
+        sample.extend((0..SAMPLE).map(|t| row[t * n / SAMPLE]));
+        let rank = (2 * k * SAMPLE / n + 8).min(SAMPLE - 1);
+        let (_, &mut thr, _) = sample.select_nth_unstable_by(rank, f64::total_cmp);
+        sel.extend(
+            row.iter()
+                .enumerate()
+                .filter(|&(_, &x)| x <= thr)
+                .map(|(j, &x)| (x, j as u32)),
+        );
+        if sel.len() < k {
+            sel.clear();
+        }
+    }
+    if sel.is_empty() {
+        sel.extend(row.iter().enumerate().map(|(j, &x)| (x, j as u32)));
+    }
+    if k < sel.len() {
+        sel.select_nth_unstable_by(k - 1, |p, q| p.0.total_cmp(&q.0));
+        sel.truncate(k);
+    }
 }
 
 fn check_masses(name: &str, w: &[f64]) -> Result<(), MetricError> {
@@ -372,11 +466,7 @@ impl Simplex {
 
     /// Block-search pricing over the candidate list: the arc with the most
     /// negative reduced cost in the first block that has one, as (i, j, rc).
-    fn price<C: Fn(usize, usize) -> f64>(
-        &mut self,
-        c: &C,
-        tol: f64,
-    ) -> Option<(usize, usize, f64)> {
+    fn price<C: Cost>(&mut self, c: &C, tol: f64) -> Option<(usize, usize, f64)> {
         let total = self.cand.len();
         if total == 0 {
             return None;
@@ -392,7 +482,7 @@ impl Simplex {
             let end = (k + block.min(total - seen)).min(total);
             for (kk, &(i, j)) in self.cand[k..end].iter().enumerate() {
                 let (i, j) = (i as usize, j as usize);
-                let rc = (c(i, j) + ps[i] - pt[j]) + (bs[i] - bt[j]);
+                let rc = (c.cost(i, j) + ps[i] - pt[j]) + (bs[i] - bt[j]);
                 if rc < best {
                     best = rc;
                     best_k = k + kk;
@@ -415,28 +505,43 @@ impl Simplex {
 
     /// Prices every arc; appends the `ADD_PER_ROW` most negative arcs per source
     /// to the candidate list and returns how many were added (0 = optimal).
-    fn full_scan<C: Fn(usize, usize) -> f64>(&mut self, c: &C, tol: f64) -> usize {
+    fn full_scan<C: Cost>(&mut self, c: &C, tol: f64) -> usize {
         let (m, n) = (self.m, self.n);
         let (ps, pt) = self.pot.split_at(m);
         let (bs, bt) = self.big.split_at(m);
+        let (pt, bt) = (&pt[..n], &bt[..n]);
         let before = self.cand.len();
         let add = ADD_PER_ROW;
         let mut top: Vec<(f64, u32)> = Vec::with_capacity(add + 1);
+        let mut rc = vec![0.0; n];
         for i in 0..m {
             let (pi, bi) = (ps[i], bs[i]);
+            // Reduced costs of the whole row, in the operation order of
+            // `price` (so both see the same bits), as straight-line loops over
+            // contiguous slices that the compiler vectorizes.
+            c.row(i, &mut rc);
+            for ((r, &p), &q) in rc.iter_mut().zip(pt).zip(bt) {
+                *r = (*r + pi - p) + (bi - q);
+            }
             top.clear();
             let mut worst = -tol;
-            for j in 0..n {
-                let rc = (c(i, j) + pi - pt[j]) + (bi - bt[j]);
-                if rc < worst {
-                    // keep the `add` most negative, sorted ascending
-                    let pos = top.partition_point(|p| p.0 <= rc);
-                    top.insert(pos, (rc, j as u32));
-                    if top.len() > add {
-                        top.pop();
-                    }
-                    if top.len() == add {
-                        worst = top[add - 1].0;
+            // Negative reduced costs are rare: test chunks of 8 without
+            // branches, look inside only the chunks that have one.
+            for (ch, chunk) in rc.chunks(8).enumerate() {
+                if !chunk.iter().fold(false, |any, &r| any | (r < worst)) {
+                    continue;
+                }
+                for (t, &r) in chunk.iter().enumerate() {
+                    if r < worst {
+                        // keep the `add` most negative, sorted ascending
+                        let pos = top.partition_point(|p| p.0 <= r);
+                        top.insert(pos, (r, (8 * ch + t) as u32));
+                        if top.len() > add {
+                            top.pop();
+                        }
+                        if top.len() == add {
+                            worst = top[add - 1].0;
+                        }
                     }
                 }
             }
@@ -446,7 +551,7 @@ impl Simplex {
     }
 
     /// Recomputes all potentials from the tree (root potential 0).
-    fn recompute_potentials<C: Fn(usize, usize) -> f64>(&mut self, c: &C) {
+    fn recompute_potentials<C: Cost>(&mut self, c: &C) {
         let root = self.root;
         self.pot[root] = 0.0;
         self.big[root] = 0.0;
@@ -457,7 +562,7 @@ impl Simplex {
             let arc = self.pred[u];
             // tight: cost + p_tail − p_head = 0
             if arc < mn {
-                let cost = c(arc / self.n, arc % self.n);
+                let cost = c.cost(arc / self.n, arc % self.n);
                 self.big[u] = self.big[p];
                 self.pot[u] = if self.up[u] {
                     self.pot[p] - cost
@@ -494,12 +599,7 @@ impl Simplex {
         NONE
     }
 
-    fn run<C: Fn(usize, usize) -> f64>(
-        &mut self,
-        c: &C,
-        max_c: f64,
-        opts: Options,
-    ) -> Result<u64, MetricError> {
+    fn run<C: Cost>(&mut self, c: &C, max_c: f64, opts: Options) -> Result<u64, MetricError> {
         let tol = opts.tolerance * max_c;
         let mut pivots = 0u64;
         loop {
@@ -529,7 +629,7 @@ impl Simplex {
                 entering.0,
                 entering.1,
                 entering.2,
-                c(entering.0, entering.1),
+                c.cost(entering.0, entering.1),
             )?;
             pivots += 1;
         }
