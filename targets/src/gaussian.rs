@@ -83,6 +83,36 @@ impl Covariance {
         }
     }
 
+    /// The whitening map `W` (row-major d × d, lower triangular) with `Σ⁻¹ = Wᵀ W`, so
+    /// that `(x−μ)ᵀ Σ⁻¹ (x−μ) = |W (x−μ)|²`: `1/σ · I` (isotropic), `diag(1/σ_j)`
+    /// (diagonal), `L⁻¹` for `Σ = L Lᵀ` (full).
+    pub fn whitening(&self, d: usize) -> Vec<f64> {
+        match self {
+            Covariance::Full { chol, .. } => chol.inverse_factor(),
+            _ => {
+                let mut w = vec![0.0; d * d];
+                for j in 0..d {
+                    w[j * d + j] = 1.0 / self.variance(j).sqrt();
+                }
+                w
+            }
+        }
+    }
+
+    /// The precision `Σ⁻¹`, row-major d × d.
+    pub fn precision(&self, d: usize) -> Vec<f64> {
+        match self {
+            Covariance::Full { precision, .. } => precision.clone(),
+            _ => {
+                let mut p = vec![0.0; d * d];
+                for j in 0..d {
+                    p[j * d + j] = 1.0 / self.variance(j);
+                }
+                p
+            }
+        }
+    }
+
     /// Mahalanobis `(x−μ)ᵀ Σ⁻¹ (x−μ)`.
     #[inline]
     pub fn mahalanobis(&self, x: &[f64], mu: &[f64]) -> f64 {

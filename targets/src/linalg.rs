@@ -138,6 +138,25 @@ impl Cholesky {
         }
     }
 
+    /// `L⁻¹`, row-major and lower triangular (entries above the diagonal are exactly 0):
+    /// the whitening map, `Σ⁻¹ = L⁻ᵀ L⁻¹` so that `δᵀ Σ⁻¹ δ = |L⁻¹ δ|²`. Column j is the
+    /// forward substitution `L y = e_j`.
+    pub fn inverse_factor(&self) -> Vec<f64> {
+        let d = self.d;
+        let mut inv = vec![0.0; d * d];
+        let mut col = vec![0.0; d];
+        for j in 0..d {
+            col.iter_mut().for_each(|v| *v = 0.0);
+            col[j] = 1.0;
+            self.solve_lower_in_place(&mut col);
+            // Rows above j stay exactly 0 (forward substitution of a unit vector).
+            for i in j..d {
+                inv[i * d + j] = col[i];
+            }
+        }
+        inv
+    }
+
     /// `Σ⁻¹`, row-major and exactly symmetric (the upper triangle is mirrored).
     pub fn inverse(&self) -> Vec<f64> {
         let d = self.d;
@@ -220,6 +239,19 @@ mod tests {
             (b[0] - 1.0).abs() < 1e-15 && (b[1] + 2.0).abs() < 1e-15 && (b[2] - 0.5).abs() < 1e-15
         );
         assert!((quad_form_centered(&inv, &[1.0, 1.0, 1.0], &[0.0, 0.0, 0.0]) > 0.0));
+        // L⁻¹ L = I, and L⁻ᵀ L⁻¹ = Σ⁻¹.
+        let w = c.inverse_factor();
+        for i in 0..3 {
+            for j in 0..3 {
+                let s: f64 = (0..3).map(|k| w[i * 3 + k] * l[k * 3 + j]).sum();
+                assert!((s - if i == j { 1.0 } else { 0.0 }).abs() < 1e-14);
+                let p: f64 = (0..3).map(|k| w[k * 3 + i] * w[k * 3 + j]).sum();
+                assert!((p - inv[i * 3 + j]).abs() < 1e-14);
+                if j > i {
+                    assert_eq!(w[i * 3 + j], 0.0);
+                }
+            }
+        }
     }
 
     #[test]

@@ -19,8 +19,18 @@
 //!   means stored coordinate-major (d × K); the isotropic path takes components in
 //!   groups of 8 whose squared distances accumulate in a fixed-size array (registers),
 //!   which vectorizes for every d (gmm100: 8 components × 100 coordinates);
+//! - the full layout (any Σ_k full) whitens instead: with `Σ_k⁻¹ = W_kᵀ W_k` (`W_k = L_k⁻¹`
+//!   lower triangular) and `V_k = W_k/√2`, `t_k = c_k − |V_k (x − μ_k)|²`; the packed
+//!   triangles are stored entry-major (one entry of a group of components contiguous),
+//!   so the terms of 2/4/8 components are formed at once in registers, with the loops
+//!   unrolled for d ≤ 3 (ZOD-MC: K = 4, d = 2 is one AVX2 group);
+//! - mixtures of at most 8 components use an 8-slot stack block (less to initialize);
 //! - log-sum-exp subtracts the running maximum; blocks beyond the first (K > 64) are
-//!   merged online, rescaling the partial sums when the maximum grows;
+//!   merged online, rescaling the partial sums when the maximum grows; the largest term
+//!   is `exp(0) = 1` and a single surviving term gives `ln 1 = 0` without libm calls
+//!   (exact, so the results do not change);
+//! - `log_density_batch` / `log_density_grad_batch` dispatch to AVX2 once per batch;
+//!   small full-layout mixtures inline the whole evaluation into the loop over points;
 //! - components with `t_k < max − 40` are skipped entirely (no `exp`, no gradient
 //!   work): each contributes less than e^{−40} ≈ 4.2e−18 relative to the largest term,
 //!   below half an ulp of 1 (1.1e−16), so even a few hundred such terms change
@@ -40,8 +50,13 @@ pub const LSE_CUTOFF: f64 = 40.0;
 /// Components per stack block in the hot path.
 const BLOCK: usize = 64;
 
-/// Components per register group in the isotropic path for K > 4 (BLOCK is a multiple).
+/// Components per register group in the isotropic and full paths for K > 4 (BLOCK is a
+/// multiple).
 const LANES: usize = 8;
+
+/// Stack block for mixtures of at most `SMALL` components (a shorter buffer to
+/// initialize per evaluation than `BLOCK`).
+const SMALL: usize = LANES;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Layout {
@@ -49,8 +64,47 @@ enum Layout {
     Isotropic { half_prec: Vec<f64> },
     /// Every Σ_k diagonal: `half_prec_t[j·K + k] = 1 / (2 Σ_k,jj)`.
     Diagonal { half_prec_t: Vec<f64> },
-    /// General: uses each component's precision matrix.
-    Full,
+    /// General (some Σ_k full): every component through its whitening map.
+    Full(FullTerms),
+}
+
+/// Precomputed terms of the general (full-covariance) layout, stored so that the log
+/// terms of a group of `L` components are one tight loop over a packed triangle.
+///
+/// With `W_k` the whitening map of Σ_k (lower triangular, `Σ_k⁻¹ = W_kᵀ W_k`, see
+/// [`Covariance::whitening`]) and `V_k = W_k / √2`,
+/// ```text
+/// ½ δᵀ Σ_k⁻¹ δ = |V_k δ|² = Σ_i (Σ_{j≤i} V_k,ij δ_j)²,   δ = x − μ_k:
+/// ```
+/// d(d+1)/2 products and d squares per component instead of d² + d for `δᵀ Σ_k⁻¹ δ`,
+/// and a sum of squares, never negative through cancellation.
+#[derive(Debug, Clone, PartialEq)]
+struct FullTerms {
+    /// Packed lower triangle of `V_k`, entry-major: entry `e = i(i+1)/2 + j` (j ≤ i) of
+    /// component k at `v_t[e·K_p + k]` (K_p = K padded to the group size; zeros after K).
+    v_t: Vec<f64>,
+    /// `Σ_k⁻¹` row-major, component after component: `prec[k·d² + i·d + j]` (the scores).
+    prec: Vec<f64>,
+}
+
+impl FullTerms {
+    fn new(covs: &[Covariance], d: usize, k_padded: usize) -> Self {
+        let tri = d * (d + 1) / 2;
+        let mut v_t = vec![0.0; tri * k_padded];
+        let mut prec = Vec::with_capacity(covs.len() * d * d);
+        for (c, cov) in covs.iter().enumerate() {
+            let w = cov.whitening(d);
+            let mut e = 0;
+            for i in 0..d {
+                for j in 0..=i {
+                    v_t[e * k_padded + c] = w[i * d + j] * std::f64::consts::FRAC_1_SQRT_2;
+                    e += 1;
+                }
+            }
+            prec.extend(cov.precision(d));
+        }
+        FullTerms { v_t, prec }
+    }
 }
 
 /// A Gaussian mixture with K components in R^d.
@@ -195,7 +249,7 @@ impl GaussianMixture {
             }
             Layout::Diagonal { half_prec_t }
         } else {
-            Layout::Full
+            Layout::Full(FullTerms::new(&covs, d, k_padded))
         };
         Ok(GaussianMixture {
             d,
@@ -446,11 +500,95 @@ impl GaussianMixture {
                     *tv = lc - *tv;
                 }
             }
-            Layout::Full => {
-                for (c, tv) in t.iter_mut().enumerate() {
-                    *tv = self.component_log_term(b0 + c, x);
+            Layout::Full(f) => match self.lanes {
+                2 => self.full_groups::<2>(x, b0, log_c, &f.v_t, t),
+                4 => self.full_groups::<4>(x, b0, log_c, &f.v_t, t),
+                _ => self.full_groups::<LANES>(x, b0, log_c, &f.v_t, t),
+            },
+        }
+    }
+
+    /// [`GaussianMixture::full_groups_d`] with the dimension a constant for d ≤ 3 (the
+    /// loops then unroll completely), the runtime d otherwise.
+    #[inline(always)]
+    fn full_groups<const L: usize>(
+        &self,
+        x: &[f64],
+        b0: usize,
+        log_c: &[f64],
+        v_t: &[f64],
+        t: &mut [f64],
+    ) {
+        match x.len() {
+            1 => self.full_groups_d::<L>(1, x, b0, log_c, v_t, t),
+            2 => self.full_groups_d::<L>(2, x, b0, log_c, v_t, t),
+            3 => self.full_groups_d::<L>(3, x, b0, log_c, v_t, t),
+            d => self.full_groups_d::<L>(d, x, b0, log_c, v_t, t),
+        }
+    }
+
+    /// Full-layout log terms `c_k − |V_k (x − μ_k)|²` ([`FullTerms`]) of components
+    /// `b0 .. b0 + t.len()`, in groups of `L`: for each row i of the packed triangle,
+    /// `z_i = Σ_{j≤i} V_ij (x_j − μ_j)` is formed for the `L` components at once (lanes
+    /// in registers, entries and means entry-major, padded to a multiple of `L`) and its
+    /// square added to `q`.
+    #[inline(always)]
+    fn full_groups_d<const L: usize>(
+        &self,
+        d: usize,
+        x: &[f64],
+        b0: usize,
+        log_c: &[f64],
+        v_t: &[f64],
+        t: &mut [f64],
+    ) {
+        let kp = self.k_padded;
+        let nb = t.len();
+        let x = &x[..d];
+        let mut g0 = 0;
+        while g0 < nb {
+            let col = b0 + g0;
+            let group = |a: &[f64], row: usize| -> [f64; L] {
+                a[row * kp + col..row * kp + col + L]
+                    .try_into()
+                    .expect("padded to a multiple of L")
+            };
+            let mut q = [0.0f64; L];
+            // Packed index of entry (i, 0): i(i+1)/2.
+            let mut e = 0;
+            for i in 0..d {
+                let mut z = [0.0f64; L];
+                for (j, &xj) in x[..=i].iter().enumerate() {
+                    let mu = group(&self.means_tp, j);
+                    let v = group(v_t, e + j);
+                    for c in 0..L {
+                        z[c] += v[c] * (xj - mu[c]);
+                    }
                 }
+                for c in 0..L {
+                    q[c] += z[c] * z[c];
+                }
+                e += i + 1;
             }
+            for c in 0..L.min(nb - g0) {
+                t[g0 + c] = log_c[g0 + c] - q[c];
+            }
+            g0 += L;
+        }
+    }
+
+    /// Adds `coef · Σ_c⁻¹ (μ_c − x)` into `grad`: the stored precision for the full
+    /// layout (a constant dimension for d ≤ 3), [`Covariance::add_scaled_score`] otherwise.
+    #[inline(always)]
+    fn add_score(&self, c: usize, coef: f64, x: &[f64], grad: &mut [f64]) {
+        match &self.layout {
+            Layout::Full(f) => match self.d {
+                1 => full_score(1, &f.prec, c, coef, x, self.mean(c), grad),
+                2 => full_score(2, &f.prec, c, coef, x, self.mean(c), grad),
+                3 => full_score(3, &f.prec, c, coef, x, self.mean(c), grad),
+                d => full_score(d, &f.prec, c, coef, x, self.mean(c), grad),
+            },
+            _ => self.covs[c].add_scaled_score(coef, x, self.mean(c), grad),
         }
     }
 
@@ -516,15 +654,25 @@ impl GaussianMixture {
     /// Log-sum-exp over components with the skip rule; with `G`, also the gradient.
     #[inline(always)]
     fn eval<const G: bool>(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        if self.k <= SMALL {
+            self.eval_blocks::<G, SMALL>(x, grad)
+        } else {
+            self.eval_blocks::<G, BLOCK>(x, grad)
+        }
+    }
+
+    /// [`GaussianMixture::eval`] with log terms computed in stack blocks of `B`.
+    #[inline(always)]
+    fn eval_blocks<const G: bool, const B: usize>(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         let mut m = f64::NEG_INFINITY;
         let mut s = 0.0;
         if G {
             grad.iter_mut().for_each(|g| *g = 0.0);
         }
-        let mut buf = [0.0f64; BLOCK];
+        let mut buf = [0.0f64; B];
         let mut b0 = 0;
         while b0 < self.k {
-            let nb = BLOCK.min(self.k - b0);
+            let nb = B.min(self.k - b0);
             let t = &mut buf[..nb];
             self.log_terms(x, b0, t);
             // f64::max ignores NaN: a NaN input leaves m = −∞ and is handled below.
@@ -542,11 +690,11 @@ impl GaussianMixture {
             let thr = m - LSE_CUTOFF;
             for (c, &tc) in t.iter().enumerate() {
                 if tc >= thr {
-                    let e = (tc - m).exp();
+                    // exp(0) = 1 exactly: the largest term needs no call.
+                    let e = if tc == m { 1.0 } else { (tc - m).exp() };
                     s += e;
                     if G {
-                        let cc = b0 + c;
-                        self.covs[cc].add_scaled_score(e, x, self.mean(cc), grad);
+                        self.add_score(b0 + c, e, x, grad);
                     }
                 }
             }
@@ -569,7 +717,113 @@ impl GaussianMixture {
             let inv = 1.0 / s;
             grad.iter_mut().for_each(|g| *g *= inv);
         }
-        m + s.ln()
+        // ln 1 = 0 exactly: one surviving term (points far from all but one mode) needs
+        // no call.
+        m + if s == 1.0 { 0.0 } else { s.ln() }
+    }
+
+    /// The baseline build of [`GaussianMixture::eval`] as a function of its own (one call
+    /// per point in the batch loops).
+    #[inline(never)]
+    fn eval_point<const G: bool>(&self, x: &[f64], grad: &mut [f64]) -> f64 {
+        self.eval::<G>(x, grad)
+    }
+
+    /// Whether the batch loops inline the whole evaluation: small full-layout mixtures
+    /// in low dimension (ZOD-MC: K = 4, d = 2), where a call per point costs a fifth of
+    /// the evaluation. Other mixtures keep one call of `point` per point: inlining their
+    /// distance loops into the batch loop spills its invariants to the stack (gmm100's
+    /// d = 100 loop ran 1.5× slower).
+    fn inline_batch(&self) -> bool {
+        matches!(self.layout, Layout::Full(_)) && self.k <= SMALL && self.d <= 3
+    }
+
+    /// `out[i] = log p(xs[i·d .. (i+1)·d])`, through `point` (a build of `eval`) unless
+    /// [`GaussianMixture::inline_batch`].
+    #[inline(always)]
+    fn batch(&self, xs: &[f64], out: &mut [f64], point: impl Fn(&[f64]) -> f64) {
+        let rows = xs.chunks_exact(self.d).zip(out.iter_mut());
+        if self.inline_batch() {
+            for (x, o) in rows {
+                *o = self.eval_blocks::<false, SMALL>(x, &mut []);
+            }
+        } else {
+            for (x, o) in rows {
+                *o = point(x);
+            }
+        }
+    }
+
+    /// Values and gradients of a row-major batch, as [`GaussianMixture::batch`].
+    #[inline(always)]
+    fn grad_batch(
+        &self,
+        xs: &[f64],
+        grads: &mut [f64],
+        out: &mut [f64],
+        point: impl Fn(&[f64], &mut [f64]) -> f64,
+    ) {
+        let d = self.d;
+        let rows = xs
+            .chunks_exact(d)
+            .zip(grads.chunks_exact_mut(d))
+            .zip(out.iter_mut());
+        if self.inline_batch() {
+            for ((x, g), o) in rows {
+                *o = self.eval_blocks::<true, SMALL>(x, g);
+            }
+        } else {
+            for ((x, g), o) in rows {
+                *o = point(x, g);
+            }
+        }
+    }
+
+    /// [`GaussianMixture::batch`] compiled for AVX2 (one dispatch per batch).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn batch_avx2(&self, xs: &[f64], out: &mut [f64]) {
+        // SAFETY: the caller guarantees AVX2.
+        self.batch(xs, out, |x| unsafe { self.eval_avx2::<false>(x, &mut []) })
+    }
+
+    /// [`GaussianMixture::grad_batch`] compiled for AVX2 (one dispatch per batch).
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn grad_batch_avx2(&self, xs: &[f64], grads: &mut [f64], out: &mut [f64]) {
+        // SAFETY: the caller guarantees AVX2.
+        self.grad_batch(xs, grads, out, |x, g| unsafe {
+            self.eval_avx2::<true>(x, g)
+        })
+    }
+}
+
+/// Adds `coef · P_c (μ − x)` into `grad`, `P_c` the c-th d × d block of `prec`: the same
+/// operations in the same order as [`Covariance::add_scaled_score`] on a full Σ.
+#[inline(always)]
+fn full_score(
+    d: usize,
+    prec: &[f64],
+    c: usize,
+    coef: f64,
+    x: &[f64],
+    mu: &[f64],
+    grad: &mut [f64],
+) {
+    let p = &prec[c * d * d..(c + 1) * d * d];
+    let (x, mu) = (&x[..d], &mu[..d]);
+    for (row, g) in p.chunks_exact(d).zip(&mut grad[..d]) {
+        let mut s = 0.0;
+        for ((&pij, &xj), &mj) in row.iter().zip(x).zip(mu) {
+            s += pij * (mj - xj);
+        }
+        *g += coef * s;
     }
 }
 
@@ -583,6 +837,15 @@ impl Target for GaussianMixture {
     fn log_density(&self, x: &[f64]) -> f64 {
         self.eval_dispatch::<false>(x, &mut [])
     }
+    fn log_density_batch(&self, xs: &[f64], out: &mut [f64]) {
+        debug_assert_eq!(xs.len(), self.d * out.len());
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is true only if the CPU reported AVX2 support.
+            return unsafe { self.batch_avx2(xs, out) };
+        }
+        self.batch(xs, out, |x| self.eval_point::<false>(x, &mut []))
+    }
     fn log_z(&self) -> Option<f64> {
         Some(0.0)
     }
@@ -594,6 +857,16 @@ impl Target for GaussianMixture {
 impl GradTarget for GaussianMixture {
     fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
         self.eval_dispatch::<true>(x, grad)
+    }
+    fn log_density_grad_batch(&self, xs: &[f64], grads: &mut [f64], out: &mut [f64]) {
+        debug_assert_eq!(xs.len(), self.d * out.len());
+        debug_assert_eq!(grads.len(), xs.len());
+        #[cfg(target_arch = "x86_64")]
+        if self.avx2 {
+            // SAFETY: `avx2` is true only if the CPU reported AVX2 support.
+            return unsafe { self.grad_batch_avx2(xs, grads, out) };
+        }
+        self.grad_batch(xs, grads, out, |x, g| self.eval_point::<true>(x, g))
     }
 }
 
@@ -628,6 +901,9 @@ mod avx2_tests {
             GaussianMixture::gmm40_fab(),
             GaussianMixture::zodmc_gmm2d(),
             GaussianMixture::two_modes(7).unwrap(),
+            crate::tests::lse::random_full(3, 1, 1),
+            crate::tests::lse::random_full(70, 3, 2),
+            crate::tests::lse::random_full(5, 5, 3),
         ] {
             let d = m.dim();
             let mut r = rng::stream(77, d as u64);
@@ -642,6 +918,26 @@ mod avx2_tests {
                 assert_eq!(a.to_bits(), b.to_bits());
                 assert!(g1.iter().zip(&g2).all(|(p, q)| p.to_bits() == q.to_bits()));
             }
+            // The batch loops (inlined for small full mixtures, a call per point otherwise).
+            let n = 300;
+            let xs: Vec<f64> = (0..n * d)
+                .map(|_| 20.0 * rng::standard_normal(&mut r))
+                .collect();
+            let (mut o1, mut o2) = (vec![0.0; n], vec![0.0; n]);
+            let (mut gs1, mut gs2) = (vec![0.0; n * d], vec![0.0; n * d]);
+            m.batch(&xs, &mut o1, |x| m.eval_point::<false>(x, &mut []));
+            // SAFETY: checked above that the CPU has AVX2.
+            unsafe { m.batch_avx2(&xs, &mut o2) };
+            assert!(o1.iter().zip(&o2).all(|(p, q)| p.to_bits() == q.to_bits()));
+            m.grad_batch(&xs, &mut gs1, &mut o1, |x, g| m.eval_point::<true>(x, g));
+            // SAFETY: checked above that the CPU has AVX2.
+            unsafe { m.grad_batch_avx2(&xs, &mut gs2, &mut o2) };
+            assert!(o1.iter().zip(&o2).all(|(p, q)| p.to_bits() == q.to_bits()));
+            assert!(
+                gs1.iter()
+                    .zip(&gs2)
+                    .all(|(p, q)| p.to_bits() == q.to_bits())
+            );
         }
     }
 }

@@ -108,6 +108,16 @@ fn mixture_gradients() {
     )
     .unwrap();
     check_box("mixed", &mixed, -3.0, 3.0, 128, never);
+    // Full covariances in d = 1, 2, 3 (unrolled paths) and 5 (runtime d), with a ridge
+    // of 0.5 (condition numbers ≲ 20): with the ridge 0.05 of `lse.rs` the precisions
+    // reach ~20 and the finite differences' own truncation error exceeds RTOL; the
+    // ill-conditioned mixtures are covered there against the exact gradient.
+    for (k, d) in [(3, 1), (4, 2), (4, 3), (3, 5)] {
+        let g = super::lse::random_full_ridge(k, d, 40 + d as u64, 0.5);
+        check_box(&format!("full K={k} d={d}"), &g, -5.0, 5.0, 128, never);
+    }
+    let zodmc = GaussianMixture::zodmc_gmm2d_radius(26.0).unwrap();
+    check_box("zodmc-r26", &zodmc, -5.0, 30.0, 128, never);
 }
 
 #[test]

@@ -8,5 +8,5 @@ mod config_presets;
 mod exact;
 mod gradients;
 mod log_z;
-mod lse;
+pub(crate) mod lse;
 mod stats;
