@@ -22,6 +22,7 @@ mod kernel;
 pub mod numdiff;
 pub mod observer;
 mod particles;
+pub mod qmc;
 pub mod rng;
 mod run;
 mod runner;
