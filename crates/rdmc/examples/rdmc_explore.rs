@@ -62,8 +62,16 @@ fn main() {
         per.gradient,
         per.total()
     );
-    let mut targets = vec![("8gauss".to_string(), GaussianMixture::eight_gaussians())];
-    for r in [11.0, 21.0, 26.0] {
+    let mut targets = vec![];
+    if std::env::var("NO8").is_err() {
+        targets.push(("8gauss".to_string(), GaussianMixture::eight_gaussians()));
+    }
+    let rs: Vec<f64> = std::env::var("RS")
+        .unwrap_or("11,21,26".into())
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    for r in rs {
         targets.push((
             format!("zodmc R={r}"),
             GaussianMixture::zodmc_gmm2d_radius(r).unwrap(),
@@ -75,13 +83,25 @@ fn main() {
         let mut tvs = vec![];
         let mut wall = 0.0;
         let mut fb = 0;
+        let mut evals = 0.0;
+        let mut centre = vec![];
         for seed in 0..nseeds {
             let out = rdmc.sample_with(&t, Some(&t), n, seed).unwrap();
             tvs.push(tv(gmm, &out.run.samples));
+            evals += out.run.evaluations.total() as f64 / n as f64 / nseeds as f64;
+            let c0 = out
+                .run
+                .samples
+                .rows()
+                .filter(|x| gmm.nearest_component(x) == 0)
+                .count();
+            centre.push((c0 as f64 / n as f64 * 1000.0).round() / 1000.0);
             wall += out.run.wall_time_secs;
             fb += out.fallbacks;
         }
-        let acc = {
+        let acc = if std::env::var("NOACC").is_ok() {
+            vec![]
+        } else {
             let out = rdmc.sample_with(&t, Some(&t), 200, 99).unwrap();
             out.run.diagnostics.acceptance_per_step.clone()
         };
@@ -96,10 +116,11 @@ fn main() {
             )
         };
         println!(
-            "{name:>12}: rdmc TV {:?}  wall {:.2}s/run fallbacks {fb} {acc_s}",
+            "{name:>12}: rdmc TV {:?} mean {:.3} centre {centre:?} evals/sample {evals:.0} wall {:.2}s/run fallbacks {fb} {acc_s}",
             tvs.iter()
                 .map(|v| (v * 1000.0).round() / 1000.0)
                 .collect::<Vec<_>>(),
+            tvs.iter().sum::<f64>() / tvs.len() as f64,
             wall / nseeds as f64
         );
         if baselines {

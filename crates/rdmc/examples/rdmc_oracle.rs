@@ -43,18 +43,35 @@ fn score(r: f64, t: f64, x: &[f64], out: &mut [f64]) {
 }
 
 fn main() {
-    for (grid, k, big_t) in [
-        (Grid::Geometric, 50, 6.0),
-        (Grid::Geometric, 30, 6.0),
-        (Grid::Geometric, 100, 6.0),
-        (Grid::Geometric, 50, 8.0),
-    ] {
+    let cases: Vec<(Grid, usize, f64, f64)> = std::env::var("CASES")
+        .map(|c| {
+            c.split(';')
+                .map(|x| {
+                    let v: Vec<&str> = x.split(',').collect();
+                    let g = if v[0] == "u" {
+                        Grid::Uniform
+                    } else {
+                        Grid::Geometric
+                    };
+                    let sw: f64 = v.get(3).map(|x| x.parse().unwrap()).unwrap_or(0.0);
+                    (g, v[1].parse().unwrap(), v[2].parse().unwrap(), sw)
+                })
+                .collect()
+        })
+        .unwrap_or(vec![
+            (Grid::Geometric, 50, 6.0, 0.0),
+            (Grid::Geometric, 30, 6.0, 0.0),
+            (Grid::Geometric, 100, 6.0, 0.0),
+            (Grid::Geometric, 50, 8.0, 0.0),
+        ]);
+    for (grid, k, big_t, sw) in cases {
         for r in [11.0, 26.0] {
             let s = Schedule {
                 grid,
                 horizon: big_t,
                 steps: k,
                 early_stop: 0.05,
+                linear_above: (sw > 0.0).then_some(sw),
             };
             let times = sampo_rdmc::schedule::times(&s);
             let n = 40000;
@@ -87,7 +104,7 @@ fn main() {
             }
             let w: Vec<f64> = counts.iter().map(|&c| c as f64 / n as f64).collect();
             let tv: f64 = 0.5 * w.iter().zip(W).map(|(a, b)| (a - b).abs()).sum::<f64>();
-            println!("{grid:?} K={k} T={big_t} R={r}: {w:?} TV {tv:.3}");
+            println!("{grid:?} K={k} T={big_t} t*={sw} R={r}: {w:?} TV {tv:.3}");
         }
     }
 }

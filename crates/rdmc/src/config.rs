@@ -10,9 +10,9 @@
 //! kind = "rdmc"                 # read by the harness, not by RdmcConfig
 //! integrator = "exponential"    # or "euler_maruyama"
 //! output = "posterior"          # or "final" | "tweedie"
-//! schedule = { grid = "geometric", horizon = 4.0, steps = 40, early_stop = 0.05 }
-//! init = { warm_start_steps = 8, step_scale = 0.25 }
-//! inner = { kind = "mala", samples = 2048, chains = 4, steps = 16, keep = 0.5, is_only_above = 0.5 }
+//! schedule = { grid = "geometric", horizon = 5.0, steps = 40, early_stop = 0.05, linear_above = 1.5 }
+//! init = { warm_start_steps = 0, step_scale = 0.25 }
+//! inner = { kind = "mala", samples = 2048, start_samples = 128, proposal = "lattice", chains = 4, steps = 16, keep = 0.5, is_only_above = 0.5 }
 //! ```
 //!
 //! See `docs/rdmc.md` for why the defaults are what they are.
@@ -40,7 +40,7 @@ pub enum Grid {
 pub struct Schedule {
     /// Grid shape; default geometric.
     pub grid: Grid,
-    /// Forward horizon T > δ (alias `T`). Default 4.
+    /// Forward horizon T > δ (alias `T`). Default 5.
     #[serde(alias = "T")]
     pub horizon: f64,
     /// Number of reverse steps K ≥ 1 (alias `K`). Default 40.
@@ -49,15 +49,21 @@ pub struct Schedule {
     /// Early-stop forward time δ > 0 (alias `delta`). Default 0.05.
     #[serde(alias = "delta")]
     pub early_stop: f64,
+    /// Geometric grid only: above this forward time the steps stop growing and the
+    /// grid is uniform (ZOD-MC's VP grid switches at 1); `None` = log-uniform all
+    /// the way to T. Default 1.5. See [`crate::schedule`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub linear_above: Option<f64>,
 }
 
 impl Default for Schedule {
     fn default() -> Self {
         Schedule {
             grid: Grid::Geometric,
-            horizon: 4.0,
+            horizon: 5.0,
             steps: 40,
             early_stop: 0.05,
+            linear_above: Some(1.5),
         }
     }
 }
@@ -96,7 +102,8 @@ pub enum Output {
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct InitConfig {
-    /// Number of warm-start ULA steps on p_T (0 = none). Default 8.
+    /// Number of warm-start ULA steps on p_T (0 = none). Default 0: at T = 5, p_T
+    /// is already close to its Gaussian part.
     pub warm_start_steps: usize,
     /// Warm-start step size as a fraction of `1 − e^{−2T}` (the noise variance of
     /// p_T). Default 0.25.
@@ -106,10 +113,29 @@ pub struct InitConfig {
 impl Default for InitConfig {
     fn default() -> Self {
         InitConfig {
-            warm_start_steps: 8,
+            warm_start_steps: 0,
             step_scale: 0.25,
         }
     }
+}
+
+/// How the importance-sampling noise `ε_i ~ N(0, I)` of one estimate is drawn
+/// (`x0_i = e^t x + √(e^{2t} − 1) ε_i`).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Proposal {
+    /// Independent draws.
+    Iid,
+    /// Independent pairs `(ε, −ε)`.
+    Antithetic,
+    /// A randomly shifted rank-1 lattice mapped through the normal quantile
+    /// (randomized quasi-Monte Carlo, `sampo_core::qmc`): every draw is exactly
+    /// N(0, I), and the N draws cover the space evenly, so the number that land on
+    /// each mode of the target is close to its expectation. The self-normalized
+    /// estimate's bias towards the modes that happen to get more draws shrinks
+    /// accordingly (docs/rdmc.md). Default.
+    #[default]
+    Lattice,
 }
 
 /// Importance sampling of `q_t(x0|x) ∝ π̃(x0) N(x0; e^t x, (e^{2t} − 1) I)` with the
@@ -119,15 +145,15 @@ impl Default for InitConfig {
 pub struct IsConfig {
     /// Proposal draws N ≥ 1 (each one density evaluation). Default 256.
     pub samples: usize,
-    /// Draw the proposal noise in antithetic pairs (ε, −ε). Default true.
-    pub antithetic: bool,
+    /// How the proposal noise is drawn. Default lattice.
+    pub proposal: Proposal,
 }
 
 impl Default for IsConfig {
     fn default() -> Self {
         IsConfig {
             samples: 256,
-            antithetic: true,
+            proposal: Proposal::Lattice,
         }
     }
 }
@@ -172,16 +198,22 @@ impl Default for UlaInnerConfig {
     }
 }
 
-/// IS-initialized MALA chains (SLIPS's hybrid): N importance draws, `chains` starts
+/// IS-initialized MALA chains (SLIPS's hybrid): importance draws, `chains` starts
 /// resampled from the weights, `steps` MALA steps each with the step adapted during
-/// the first `1 − keep` of them, and the mean over the last `keep` fraction.
+/// the first `1 − keep` of them, and the mean over the last `keep` fraction. Above
+/// `is_only_above` the importance estimate alone is used.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct MalaInnerConfig {
-    /// Importance draws N ≥ 1. Default 2048.
+    /// Importance draws N ≥ 1 of an IS-only estimate (t > `is_only_above`).
+    /// Default 2048.
     pub samples: usize,
-    /// Antithetic importance draws. Default true.
-    pub antithetic: bool,
+    /// Importance draws ≥ 1 that only pick the MALA chains' starts (t ≤
+    /// `is_only_above`, or every t without it). There q_t is nearly unimodal and
+    /// narrow, and the chains do the estimating. Default 128.
+    pub start_samples: usize,
+    /// How the importance noise is drawn. Default lattice.
+    pub proposal: Proposal,
     /// MALA chains ≥ 1. Default 4.
     pub chains: usize,
     /// MALA steps per chain ≥ 1. Default 16.
@@ -203,7 +235,8 @@ impl Default for MalaInnerConfig {
     fn default() -> Self {
         MalaInnerConfig {
             samples: 2048,
-            antithetic: true,
+            start_samples: 128,
+            proposal: Proposal::Lattice,
             chains: 4,
             steps: 16,
             keep: 0.5,
@@ -218,6 +251,20 @@ impl MalaInnerConfig {
     /// Steps whose iterates are averaged: `max(1, round(keep · steps))`.
     pub fn kept_steps(&self) -> usize {
         ((self.keep * self.steps as f64).round() as usize).clamp(1, self.steps)
+    }
+
+    /// True if at forward time t the importance estimate alone is used.
+    pub fn is_only_at(&self, t: f64) -> bool {
+        self.is_only_above.is_some_and(|th| t > th)
+    }
+
+    /// The importance draws of an estimate at forward time t.
+    pub fn samples_at(&self, t: f64) -> usize {
+        if self.is_only_at(t) {
+            self.samples
+        } else {
+            self.start_samples
+        }
     }
 }
 
@@ -252,8 +299,9 @@ impl InnerConfig {
     /// Target evaluations of one estimate at forward time `t`.
     ///
     /// IS: `samples` density evaluations. ULA: `chains · (steps + 1)` gradient
-    /// evaluations (one at each chain's start). MALA: `samples` density plus
-    /// `chains · (steps + 1)` gradient evaluations (none when `t > is_only_above`).
+    /// evaluations (one at each chain's start). MALA: `samples` density evaluations
+    /// when `t > is_only_above`, otherwise `start_samples` density plus
+    /// `chains · (steps + 1)` gradient evaluations.
     /// Exact, except that a MALA proposal whose position overflowed to ±∞ is
     /// rejected without evaluating the target.
     pub fn evaluations_per_call(&self, t: f64) -> EvalCounts {
@@ -267,8 +315,8 @@ impl InnerConfig {
                 gradient: (c.chains * (c.steps + 1)) as u64,
             },
             InnerConfig::Mala(c) => EvalCounts {
-                density: c.samples as u64,
-                gradient: if c.is_only_above.is_some_and(|s| t > s) {
+                density: c.samples_at(t) as u64,
+                gradient: if c.is_only_at(t) {
                     0
                 } else {
                     (c.chains * (c.steps + 1)) as u64
@@ -292,6 +340,7 @@ impl InnerConfig {
             }
             InnerConfig::Mala(c) => {
                 validate::at_least("samples", c.samples, 1).map_err(e)?;
+                validate::at_least("start_samples", c.start_samples, 1).map_err(e)?;
                 validate::at_least("chains", c.chains, 1).map_err(e)?;
                 validate::at_least("steps", c.steps, 1).map_err(e)?;
                 if !(c.keep > 0.0 && c.keep <= 1.0) {
@@ -346,6 +395,9 @@ impl RdmcConfig {
             ));
         }
         validate::at_least("schedule.steps", s.steps, 1).map_err(|e| RdmcError::field("", e))?;
+        if let Some(sw) = s.linear_above {
+            validate::positive("schedule.linear_above", sw).map_err(|e| RdmcError::field("", e))?;
+        }
         validate::positive("init.step_scale", self.init.step_scale)
             .map_err(|e| RdmcError::field("", e))?;
         self.inner.validate()

@@ -55,7 +55,7 @@ pub mod score;
 
 pub use config::{
     ChainInit, Grid, InitConfig, InnerConfig, Integrator, IsConfig, MalaInnerConfig, Output,
-    RdmcConfig, Schedule, UlaInnerConfig,
+    Proposal, RdmcConfig, Schedule, UlaInnerConfig,
 };
 pub use error::RdmcError;
 pub use posterior::Posterior;

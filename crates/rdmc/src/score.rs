@@ -11,7 +11,8 @@
 //! cancellation of `a m̂ − x` at large t, where `e^t x` is large.
 //!
 //! - **IS** ([`crate::InnerConfig::Is`]): `x0_i = e^t x + s ε_i`, `ε_i ~ N(0, I)`
-//!   drawn in antithetic pairs `(ε, −ε)` if asked; `log w_i = log π̃(x0_i)` (the
+//!   drawn as a randomly shifted lattice, iid, or in antithetic pairs `(ε, −ε)`
+//!   ([`crate::Proposal`]); `log w_i = log π̃(x0_i)` (the
 //!   proposal is the Gaussian factor of q_t, so no proposal correction);
 //!   `ε̄ = Σ w_i ε_i / Σ w_i` with the weights formed in log space after subtracting
 //!   the largest. NaN and −∞ log densities get weight 0. If every weight is 0
@@ -20,21 +21,24 @@
 //! - **ULA** (the paper's Algorithm 2): `chains` `sampo_langevin::Ula` chains on
 //!   [`Posterior`] with step `τ = min(step_scale (e^{2t} − 1), max_step)`, started
 //!   from the Gaussian factor (or at its mean); `m̂` = mean of the final iterates.
-//! - **MALA** (SLIPS's hybrid): the IS draws above, `chains` starting points resampled
+//! - **MALA** (SLIPS's hybrid): IS draws as above (`start_samples` of them),
+//!   `chains` starting points resampled
 //!   multinomially from the IS weights, `sampo_langevin::Mala` chains on
 //!   [`Posterior`]; during the first `steps − kept` steps (burn-in) the common step
 //!   is multiplied by `exp(ā − target_accept)` after each step (ā = mean acceptance
 //!   probability over the chains), then frozen; `m̂` = mean over the kept iterates
 //!   of all chains. The step starts at `step_scale (e^{2t} − 1)` and each particle
 //!   carries its adapted ratio `h / (e^{2t} − 1)` to its next call. If every IS weight
-//!   vanished, the MALA chains are skipped and the IS fallback is returned.
+//!   vanished, the MALA chains are skipped and the IS fallback is returned. Above
+//!   `is_only_above`, the IS estimate with `samples` draws is returned alone.
 //!
 //! A **posterior draw** (for [`crate::Output::Posterior`]) is one IS draw resampled
 //! by weight (IS, or MALA above `is_only_above`), or the final iterate of chain 0
 //! (ULA, MALA).
 
-use crate::config::{ChainInit, InnerConfig, IsConfig, MalaInnerConfig, UlaInnerConfig};
+use crate::config::{ChainInit, InnerConfig, IsConfig, MalaInnerConfig, Proposal, UlaInnerConfig};
 use crate::posterior::{Posterior, factor_variance};
+use sampo_core::qmc::Lattice;
 use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
 use sampo_core::{GradTarget, Kernel};
 use sampo_langevin::{Mala, MalaConfig, Ula, UlaConfig};
@@ -55,6 +59,7 @@ pub struct Workspace {
     logw: Vec<f64>,
     sum: Vec<f64>,
     eps_bar: Vec<f64>,
+    shift: Vec<f64>,
     starts: Vec<usize>,
     /// The MALA step ratio `h / (e^{2t} − 1)` carried between calls.
     mala_ratio: Option<f64>,
@@ -69,6 +74,7 @@ impl Workspace {
             center: vec![0.0; d],
             sum: vec![0.0; d],
             eps_bar: vec![0.0; d],
+            shift: vec![0.0; d],
             ..Default::default()
         }
     }
@@ -96,10 +102,13 @@ pub struct CallInfo {
 }
 
 /// The score estimator over a borrowed target (usually a `Counted` one).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ScoreEstimator<'a, T: ?Sized> {
     target: &'a T,
     config: InnerConfig,
+    /// The lattices of the lattice proposal, one per importance sample size used
+    /// (built once: the generator search costs milliseconds).
+    lattices: Vec<Lattice>,
 }
 
 /// `√(1 − e^{−2t})`.
@@ -111,7 +120,25 @@ fn sqrt_one_minus_a2(t: f64) -> f64 {
 impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
     /// An estimator; `config` must have been validated.
     pub fn new(target: &'a T, config: InnerConfig) -> Self {
-        ScoreEstimator { target, config }
+        let d = target.dim();
+        let sizes: Vec<usize> = match config {
+            InnerConfig::Is(c) if c.proposal == Proposal::Lattice => vec![c.samples],
+            InnerConfig::Mala(c) if c.proposal == Proposal::Lattice => {
+                vec![c.samples, c.start_samples]
+            }
+            _ => vec![],
+        };
+        let mut lattices: Vec<Lattice> = Vec::new();
+        for n in sizes {
+            if n >= 1 && d >= 1 && !lattices.iter().any(|l| l.len() == n) {
+                lattices.push(Lattice::korobov(n, d));
+            }
+        }
+        ScoreEstimator {
+            target,
+            config,
+            lattices,
+        }
     }
 
     /// The inner configuration.
@@ -175,6 +202,14 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         draw: Option<&mut [f64]>,
     ) -> Result<CallInfo, InnerFailure> {
         let d = x.len();
+        if d != self.target.dim() {
+            return Err(InnerFailure {
+                reason: format!(
+                    "point has {d} coordinates, the target has dimension {}",
+                    self.target.dim()
+                ),
+            });
+        }
         if ws.center.len() != d {
             *ws = Workspace {
                 fallbacks: ws.fallbacks,
@@ -200,7 +235,7 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         &self,
         t: f64,
         n: usize,
-        antithetic: bool,
+        proposal: Proposal,
         ws: &mut Workspace,
         rng: &mut StreamRng,
     ) -> f64 {
@@ -209,20 +244,30 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         ws.eps.resize(n * d, 0.0);
         ws.xs.resize(n * d, 0.0);
         ws.logw.resize(n, 0.0);
-        if antithetic {
-            let pairs = n / 2;
-            for p in 0..pairs {
-                let (a, b) = ws.eps[2 * p * d..(2 * p + 2) * d].split_at_mut(d);
-                fill_standard_normal(rng, a);
-                for (bj, aj) in b.iter_mut().zip(a.iter()) {
-                    *bj = -aj;
+        ws.shift.resize(d, 0.0);
+        let eps = &mut ws.eps[..n * d];
+        match proposal {
+            Proposal::Lattice => {
+                let lattice = self
+                    .lattices
+                    .iter()
+                    .find(|l| l.len() == n && l.dim() == d)
+                    .expect("a lattice is built for every sample size of the config");
+                lattice.fill_standard_normal(rng, &mut ws.shift, eps);
+            }
+            Proposal::Antithetic => {
+                for pair in eps.chunks_exact_mut(2 * d) {
+                    let (a, b) = pair.split_at_mut(d);
+                    fill_standard_normal(rng, a);
+                    for (bj, aj) in b.iter_mut().zip(a.iter()) {
+                        *bj = -aj;
+                    }
+                }
+                if n % 2 == 1 {
+                    fill_standard_normal(rng, &mut eps[(n - 1) * d..]);
                 }
             }
-            if n % 2 == 1 {
-                fill_standard_normal(rng, &mut ws.eps[(n - 1) * d..n * d]);
-            }
-        } else {
-            fill_standard_normal(rng, &mut ws.eps[..n * d]);
+            Proposal::Iid => fill_standard_normal(rng, eps),
         }
         for (xr, er) in ws.xs.chunks_exact_mut(d).zip(ws.eps.chunks_exact(d)) {
             for ((xv, e), c) in xr.iter_mut().zip(er).zip(&ws.center) {
@@ -289,7 +334,7 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         rng: &mut StreamRng,
         draw: Option<&mut [f64]>,
     ) -> Result<CallInfo, InnerFailure> {
-        let total = self.is_weights(t, c.samples, c.antithetic, ws, rng);
+        let total = self.is_weights(t, c.samples, c.proposal, ws, rng);
         if let Some(out) = draw {
             Self::sir_draw(ws, total, rng, out);
         }
@@ -395,9 +440,9 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         draw: Option<&mut [f64]>,
     ) -> Result<CallInfo, InnerFailure> {
         let d = ws.center.len();
-        let total = self.is_weights(t, c.samples, c.antithetic, ws, rng);
-        let is_only = c.is_only_above.is_some_and(|th| t > th);
-        if is_only || total <= 0.0 {
+        let n = c.samples_at(t);
+        let total = self.is_weights(t, n, c.proposal, ws, rng);
+        if c.is_only_at(t) || total <= 0.0 {
             if let Some(out) = draw {
                 Self::sir_draw(ws, total, rng, out);
             }
@@ -407,7 +452,6 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
             });
         }
         // Multinomial resampling of the chain starts.
-        let n = c.samples;
         ws.starts.clear();
         for _ in 0..c.chains {
             let i = Self::resample_one(&ws.logw[..n], total, rng);

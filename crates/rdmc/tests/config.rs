@@ -27,8 +27,9 @@ fn empty_and_partial_toml_take_the_defaults() {
 fn toml_round_trip() {
     for text in [
         "",
-        "integrator = \"euler_maruyama\"\noutput = \"tweedie\"\nschedule = { grid = \"uniform\" }\ninner = { kind = \"is\", samples = 64, antithetic = false }",
+        "integrator = \"euler_maruyama\"\noutput = \"tweedie\"\nschedule = { grid = \"uniform\" }\ninner = { kind = \"is\", samples = 64, proposal = \"iid\" }",
         "inner = { kind = \"mala\", is_only_above = 1.5 }\ninit = { warm_start_steps = 0 }",
+        "inner = { kind = \"mala\", start_samples = 32, proposal = \"antithetic\" }\nschedule = { linear_above = 2.0 }",
     ] {
         let c: RdmcConfig = toml::from_str(text).unwrap();
         let back: RdmcConfig = toml::from_str(&toml::to_string(&c).unwrap()).unwrap();
@@ -72,4 +73,11 @@ fn bad_values_name_the_field() {
     assert!(e.contains("inner.keep"), "{e}");
     let e = err("init = { step_scale = 0.0 }");
     assert!(e.contains("init.step_scale"), "{e}");
+    let e = err("inner = { kind = \"mala\", start_samples = 0 }");
+    assert!(e.contains("inner.start_samples"), "{e}");
+    let e = err("schedule = { linear_above = -1.0 }");
+    assert!(e.contains("schedule.linear_above"), "{e}");
+    assert!(
+        toml::from_str::<RdmcConfig>("inner = { kind = \"is\", proposal = \"sobol\" }").is_err()
+    );
 }

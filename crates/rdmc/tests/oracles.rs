@@ -4,8 +4,8 @@
 use sampo_core::rng::{fill_standard_normal, stream};
 use sampo_rdmc::integrator::{euler_maruyama_step, exponential_step, stationary_variance};
 use sampo_rdmc::{
-    ChainInit, InnerConfig, Integrator, IsConfig, MalaInnerConfig, ScoreEstimator, UlaInnerConfig,
-    Workspace,
+    ChainInit, InnerConfig, Integrator, IsConfig, MalaInnerConfig, Proposal, ScoreEstimator,
+    UlaInnerConfig, Workspace,
 };
 use sampo_targets::{Covariance, Gaussian, GaussianMixture};
 
@@ -76,13 +76,15 @@ fn check_gaussian(inner: InnerConfig, reps: usize) {
 
 #[test]
 fn importance_sampling_matches_gaussian_posterior_mean() {
-    check_gaussian(
-        InnerConfig::Is(IsConfig {
-            samples: 1024,
-            antithetic: true,
-        }),
-        200,
-    );
+    for proposal in [Proposal::Lattice, Proposal::Antithetic, Proposal::Iid] {
+        check_gaussian(
+            InnerConfig::Is(IsConfig {
+                samples: 1024,
+                proposal,
+            }),
+            200,
+        );
+    }
 }
 
 #[test]
@@ -156,12 +158,18 @@ fn gmm_score(t: f64, x: &[f64]) -> [f64; 2] {
 
 #[test]
 fn importance_sampling_matches_exact_gmm_score() {
+    for proposal in [Proposal::Lattice, Proposal::Antithetic, Proposal::Iid] {
+        check_gmm_score(proposal);
+    }
+}
+
+fn check_gmm_score(proposal: Proposal) {
     let gmm = GaussianMixture::zodmc_gmm2d();
     let est = ScoreEstimator::new(
         &gmm,
         InnerConfig::Is(IsConfig {
             samples: 8192,
-            antithetic: true,
+            proposal,
         }),
     );
     // Points between and near modes, at small, middle and large forward times.
@@ -187,7 +195,7 @@ fn importance_sampling_matches_exact_gmm_score() {
             let z = (mean[j] - exact[j]) / se[j];
             assert!(
                 z.abs() < 4.0,
-                "t={t} x={x:?} coord {j}: IS {} vs exact {} (SE {}, z {z})",
+                "{proposal:?} t={t} x={x:?} coord {j}: IS {} vs exact {} (SE {}, z {z})",
                 mean[j],
                 exact[j],
                 se[j]
