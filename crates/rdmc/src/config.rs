@@ -147,6 +147,13 @@ pub struct IsConfig {
     pub samples: usize,
     /// How the proposal noise is drawn. Default lattice.
     pub proposal: Proposal,
+    /// Fraction f ∈ [0, 1) of the draws taken from the defensive component
+    /// `N(e^t x, κ² (e^{2t} − 1) I)`; weights use the two-component mixture
+    /// (balance heuristic). Default 0.125.
+    pub defensive_fraction: f64,
+    /// Width κ ≥ 1 of the defensive component relative to the Gaussian factor
+    /// (κ = 1 turns it off). Default 3.
+    pub defensive_scale: f64,
 }
 
 impl Default for IsConfig {
@@ -154,8 +161,37 @@ impl Default for IsConfig {
         IsConfig {
             samples: 256,
             proposal: Proposal::Lattice,
+            defensive_fraction: DEFENSIVE_FRACTION,
+            defensive_scale: DEFENSIVE_SCALE,
         }
     }
+}
+
+/// Default share of the defensive draws: one in eight, so the main component keeps
+/// 7/8 of the draws where the target is well inside the proposal.
+pub const DEFENSIVE_FRACTION: f64 = 0.125;
+/// Default width of the defensive component: N draws of N(0, I) reach about
+/// |ε| ≈ 3.5–4 (N = 10³–10⁴), so a posterior more than that many factor widths
+/// from `e^t x` is invisible to them and its score is clipped; 3× wider draws reach
+/// about 9.
+pub const DEFENSIVE_SCALE: f64 = 3.0;
+
+fn check_defensive(fraction: f64, scale: f64) -> Result<(), RdmcError> {
+    if !(0.0..1.0).contains(&fraction) {
+        return Err(RdmcError::invalid(
+            "inner.defensive_fraction",
+            fraction,
+            "must lie in [0, 1)",
+        ));
+    }
+    if !(scale >= 1.0 && scale.is_finite()) {
+        return Err(RdmcError::invalid(
+            "inner.defensive_scale",
+            scale,
+            "must be finite and >= 1 (1 turns the defensive component off)",
+        ));
+    }
+    Ok(())
 }
 
 /// Where the inner ULA chains start.
@@ -214,6 +250,10 @@ pub struct MalaInnerConfig {
     pub start_samples: usize,
     /// How the importance noise is drawn. Default lattice.
     pub proposal: Proposal,
+    /// Defensive share of the importance draws (see [`IsConfig`]). Default 0.125.
+    pub defensive_fraction: f64,
+    /// Defensive width κ (see [`IsConfig`]). Default 3.
+    pub defensive_scale: f64,
     /// MALA chains ≥ 1. Default 4.
     pub chains: usize,
     /// MALA steps per chain ≥ 1. Default 16.
@@ -237,6 +277,8 @@ impl Default for MalaInnerConfig {
             samples: 2048,
             start_samples: 128,
             proposal: Proposal::Lattice,
+            defensive_fraction: DEFENSIVE_FRACTION,
+            defensive_scale: DEFENSIVE_SCALE,
             chains: 4,
             steps: 16,
             keep: 0.5,
@@ -331,6 +373,7 @@ impl InnerConfig {
         match self {
             InnerConfig::Is(c) => {
                 validate::at_least("samples", c.samples, 1).map_err(e)?;
+                check_defensive(c.defensive_fraction, c.defensive_scale)?;
             }
             InnerConfig::Ula(c) => {
                 validate::at_least("chains", c.chains, 1).map_err(e)?;
@@ -341,6 +384,7 @@ impl InnerConfig {
             InnerConfig::Mala(c) => {
                 validate::at_least("samples", c.samples, 1).map_err(e)?;
                 validate::at_least("start_samples", c.start_samples, 1).map_err(e)?;
+                check_defensive(c.defensive_fraction, c.defensive_scale)?;
                 validate::at_least("chains", c.chains, 1).map_err(e)?;
                 validate::at_least("steps", c.steps, 1).map_err(e)?;
                 if !(c.keep > 0.0 && c.keep <= 1.0) {

@@ -101,6 +101,44 @@ pub struct CallInfo {
     pub fallback: bool,
 }
 
+/// One importance-sampling call: N draws, of which `round(f N)` come from the
+/// defensive component (module docs).
+#[derive(Debug, Clone, Copy)]
+struct IsPlan {
+    samples: usize,
+    proposal: Proposal,
+    defensive_fraction: f64,
+    defensive_scale: f64,
+}
+
+impl IsPlan {
+    fn of_is(c: &IsConfig) -> Self {
+        IsPlan {
+            samples: c.samples,
+            proposal: c.proposal,
+            defensive_fraction: c.defensive_fraction,
+            defensive_scale: c.defensive_scale,
+        }
+    }
+
+    fn of_mala(c: &MalaInnerConfig, samples: usize) -> Self {
+        IsPlan {
+            samples,
+            proposal: c.proposal,
+            defensive_fraction: c.defensive_fraction,
+            defensive_scale: c.defensive_scale,
+        }
+    }
+
+    /// `round(f N)`, kept below N so the main component has a draw.
+    fn defensive_count(&self) -> usize {
+        if self.defensive_scale <= 1.0 {
+            return 0;
+        }
+        ((self.defensive_fraction * self.samples as f64).round() as usize).min(self.samples - 1)
+    }
+}
+
 /// The score estimator over a borrowed target (usually a `Counted` one).
 #[derive(Debug, Clone)]
 pub struct ScoreEstimator<'a, T: ?Sized> {
@@ -121,13 +159,21 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
     /// An estimator; `config` must have been validated.
     pub fn new(target: &'a T, config: InnerConfig) -> Self {
         let d = target.dim();
-        let sizes: Vec<usize> = match config {
-            InnerConfig::Is(c) if c.proposal == Proposal::Lattice => vec![c.samples],
-            InnerConfig::Mala(c) if c.proposal == Proposal::Lattice => {
-                vec![c.samples, c.start_samples]
-            }
-            _ => vec![],
+        let plans = match config {
+            InnerConfig::Is(c) => vec![IsPlan::of_is(&c)],
+            InnerConfig::Mala(c) => vec![
+                IsPlan::of_mala(&c, c.samples),
+                IsPlan::of_mala(&c, c.start_samples),
+            ],
+            InnerConfig::Ula(_) => vec![],
         };
+        let sizes = plans
+            .iter()
+            .filter(|p| p.proposal == Proposal::Lattice)
+            .flat_map(|p| {
+                let def = p.defensive_count();
+                [p.samples - def, def]
+            });
         let mut lattices: Vec<Lattice> = Vec::new();
         for n in sizes {
             if n >= 1 && d >= 1 && !lattices.iter().any(|l| l.len() == n) {
@@ -231,43 +277,21 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
     /// Draws the IS proposal, evaluates the weights and forms `ε̄`. Returns the
     /// normalizing sum `Σ w_i` (0 when every weight vanished) and leaves the
     /// unnormalized weights `w_i = exp(log w_i − max)` in `ws.logw`.
-    fn is_weights(
-        &self,
-        t: f64,
-        n: usize,
-        proposal: Proposal,
-        ws: &mut Workspace,
-        rng: &mut StreamRng,
-    ) -> f64 {
+    fn is_weights(&self, t: f64, plan: IsPlan, ws: &mut Workspace, rng: &mut StreamRng) -> f64 {
         let d = ws.center.len();
+        let n = plan.samples;
         let s = factor_variance(t).sqrt();
         ws.eps.resize(n * d, 0.0);
         ws.xs.resize(n * d, 0.0);
         ws.logw.resize(n, 0.0);
         ws.shift.resize(d, 0.0);
-        let eps = &mut ws.eps[..n * d];
-        match proposal {
-            Proposal::Lattice => {
-                let lattice = self
-                    .lattices
-                    .iter()
-                    .find(|l| l.len() == n && l.dim() == d)
-                    .expect("a lattice is built for every sample size of the config");
-                lattice.fill_standard_normal(rng, &mut ws.shift, eps);
-            }
-            Proposal::Antithetic => {
-                for pair in eps.chunks_exact_mut(2 * d) {
-                    let (a, b) = pair.split_at_mut(d);
-                    fill_standard_normal(rng, a);
-                    for (bj, aj) in b.iter_mut().zip(a.iter()) {
-                        *bj = -aj;
-                    }
-                }
-                if n % 2 == 1 {
-                    fill_standard_normal(rng, &mut eps[(n - 1) * d..]);
-                }
-            }
-            Proposal::Iid => fill_standard_normal(rng, eps),
+        let n_def = plan.defensive_count();
+        let n_main = n - n_def;
+        let (main, def) = ws.eps[..n * d].split_at_mut(n_main * d);
+        self.fill_noise(plan.proposal, main, &mut ws.shift, rng);
+        if n_def > 0 {
+            self.fill_noise(plan.proposal, def, &mut ws.shift, rng);
+            def.iter_mut().for_each(|e| *e *= plan.defensive_scale);
         }
         for (xr, er) in ws.xs.chunks_exact_mut(d).zip(ws.eps.chunks_exact(d)) {
             for ((xv, e), c) in xr.iter_mut().zip(er).zip(&ws.center) {
@@ -276,6 +300,25 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         }
         self.target
             .log_density_batch(&ws.xs[..n * d], &mut ws.logw[..n]);
+        if n_def > 0 {
+            // Balance-heuristic weights of the two-component proposal (module docs):
+            // log φ(ε)/q(ε) = −ln[(1 − f) + f κ^{−d} exp(|ε|² (1 − 1/κ²)/2)].
+            let f = n_def as f64 / n as f64;
+            let k2 = plan.defensive_scale * plan.defensive_scale;
+            let ln_main = (1.0 - f).ln();
+            let ln_def = f.ln() - 0.5 * d as f64 * k2.ln();
+            let c = 0.5 * (1.0 - 1.0 / k2);
+            for (w, er) in ws.logw.iter_mut().zip(ws.eps.chunks_exact(d)) {
+                let r2: f64 = er.iter().map(|e| e * e).sum();
+                let b = ln_def + c * r2;
+                let (hi, lo) = if b > ln_main {
+                    (b, ln_main)
+                } else {
+                    (ln_main, b)
+                };
+                *w -= hi + (lo - hi).exp().ln_1p();
+            }
+        }
         // NaN counts as −∞ (weight 0).
         let max = ws
             .logw
@@ -309,6 +352,41 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         total
     }
 
+    /// Fills `eps` (`m × d`) with N(0, I) noise drawn as `proposal` says.
+    fn fill_noise(
+        &self,
+        proposal: Proposal,
+        eps: &mut [f64],
+        shift: &mut [f64],
+        rng: &mut StreamRng,
+    ) {
+        let d = shift.len();
+        let m = eps.len() / d;
+        match proposal {
+            Proposal::Lattice => {
+                let lattice = self
+                    .lattices
+                    .iter()
+                    .find(|l| l.len() == m && l.dim() == d)
+                    .expect("a lattice is built for every sample size of the config");
+                lattice.fill_standard_normal(rng, shift, eps);
+            }
+            Proposal::Antithetic => {
+                for pair in eps.chunks_exact_mut(2 * d) {
+                    let (a, b) = pair.split_at_mut(d);
+                    fill_standard_normal(rng, a);
+                    for (bj, aj) in b.iter_mut().zip(a.iter()) {
+                        *bj = -aj;
+                    }
+                }
+                if m % 2 == 1 {
+                    fill_standard_normal(rng, &mut eps[(m - 1) * d..]);
+                }
+            }
+            Proposal::Iid => fill_standard_normal(rng, eps),
+        }
+    }
+
     /// Index drawn with probability `w_i / total` (inverse CDF of one uniform).
     fn resample_one(weights: &[f64], total: f64, rng: &mut StreamRng) -> usize {
         let u = uniform(rng) * total;
@@ -334,7 +412,7 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
         rng: &mut StreamRng,
         draw: Option<&mut [f64]>,
     ) -> Result<CallInfo, InnerFailure> {
-        let total = self.is_weights(t, c.samples, c.proposal, ws, rng);
+        let total = self.is_weights(t, IsPlan::of_is(&c), ws, rng);
         if let Some(out) = draw {
             Self::sir_draw(ws, total, rng, out);
         }
@@ -441,7 +519,7 @@ impl<'a, T: GradTarget + ?Sized> ScoreEstimator<'a, T> {
     ) -> Result<CallInfo, InnerFailure> {
         let d = ws.center.len();
         let n = c.samples_at(t);
-        let total = self.is_weights(t, n, c.proposal, ws, rng);
+        let total = self.is_weights(t, IsPlan::of_mala(&c, n), ws, rng);
         if c.is_only_at(t) || total <= 0.0 {
             if let Some(out) = draw {
                 Self::sir_draw(ws, total, rng, out);

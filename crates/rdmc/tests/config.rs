@@ -75,6 +75,10 @@ fn bad_values_name_the_field() {
     assert!(e.contains("init.step_scale"), "{e}");
     let e = err("inner = { kind = \"mala\", start_samples = 0 }");
     assert!(e.contains("inner.start_samples"), "{e}");
+    let e = err("inner = { kind = \"is\", defensive_fraction = 1.0 }");
+    assert!(e.contains("inner.defensive_fraction"), "{e}");
+    let e = err("inner = { kind = \"mala\", defensive_scale = 0.5 }");
+    assert!(e.contains("inner.defensive_scale"), "{e}");
     let e = err("schedule = { linear_above = -1.0 }");
     assert!(e.contains("schedule.linear_above"), "{e}");
     assert!(
