@@ -262,8 +262,8 @@ fn integrators_have_their_closed_form_stationary_variance() {
 fn defensive_component_recovers_tail_posterior_means() {
     let s2 = 0.5;
     let g = Gaussian::new(vec![0.0, 0.0], Covariance::Isotropic(s2)).unwrap();
-    let t = 4.0;
-    let a = (-t as f64).exp();
+    let t: f64 = 4.0;
+    let a = (-t).exp();
     let sd_t = (a * a * s2 + 1.0 - a * a).sqrt();
     let x = [4.5 * sd_t, 0.0];
     let exact = gaussian_posterior_mean(&[0.0, 0.0], s2, t, &x);
