@@ -8,7 +8,12 @@
 //!
 //! Cases (a and b are independent samples of the same law, as for a noise floor):
 //! `gmm40-2d` (40 equal-weight modes, means uniform on [-40, 40]², std 1.3),
-//! `gauss-2d` and `gauss-10d` (standard normal). For each case and n it writes
+//! `gauss-2d` and `gauss-10d` (standard normal). Far cases (a and b of
+//! different laws, far apart: a sampler stuck in one mode against a
+//! multimodal target): `far-zodmc-2d` (N(0, [[1, .5], [.5, 1]]) vs the
+//! ZOD-MC 4-mode GMM at radius 26), `far-ring8-2d` / `-10d` (N(0, I) vs 8
+//! Gaussians on a circle of radius 10), `shift-2d` / `-10d` (N(0, I) vs
+//! N(20·1, I)). For each case and n it writes
 //! `DIR/<case>-<n>-a.csv`, `-b.csv` (one point per line) and appends
 //! `case,n,d,w2,seconds_median,seconds_min` to `DIR/sampo.csv`. A weighted
 //! (network simplex) timing on importance-weight-like weights is printed too.
@@ -68,6 +73,74 @@ fn gauss(n: usize, d: usize, seed: u64) -> Particles {
     Particles::from_vec(n, d, (0..n * d).map(|_| g.normal()).collect()).unwrap()
 }
 
+/// `n` draws of N(mean, L Lᵀ) (2-D, L lower triangular from the covariance).
+fn push_gauss2(g: &mut Gen, v: &mut Vec<f64>, mean: [f64; 2], cov: [f64; 3]) {
+    let l00 = cov[0].sqrt();
+    let l10 = cov[1] / l00;
+    let l11 = (cov[2] - l10 * l10).sqrt();
+    let (z0, z1) = (g.normal(), g.normal());
+    v.push(mean[0] + l00 * z0);
+    v.push(mean[1] + l10 * z0 + l11 * z1);
+}
+
+/// The harness's "stuck in one mode" case: a = N(0, [[1, .5], [.5, 1]]),
+/// b = the ZOD-MC 4-mode GMM at radius 26 (weights .1/.2/.3/.4).
+fn far_zodmc(n: usize) -> (Particles, Particles) {
+    let mut g = Gen(11);
+    let mut va = Vec::with_capacity(2 * n);
+    for _ in 0..n {
+        push_gauss2(&mut g, &mut va, [0.0, 0.0], [1.0, 0.5, 1.0]);
+    }
+    let modes: [([f64; 2], [f64; 3], f64); 4] = [
+        ([0.0, 0.0], [1.0, 0.5, 1.0], 0.1),
+        ([0.0, 26.0], [0.3, -0.2, 0.3], 0.2),
+        ([21.3, 21.3], [1.0, 0.3, 1.0], 0.3),
+        ([26.0, 0.0], [1.1, -0.95, 1.1], 0.4),
+    ];
+    let mut vb = Vec::with_capacity(2 * n);
+    for _ in 0..n {
+        let u = g.uniform();
+        let mut acc = 0.0;
+        let mut k = 3;
+        for (t, m) in modes.iter().enumerate() {
+            acc += m.2;
+            if u < acc {
+                k = t;
+                break;
+            }
+        }
+        push_gauss2(&mut g, &mut vb, modes[k].0, modes[k].1);
+    }
+    (
+        Particles::from_vec(n, 2, va).unwrap(),
+        Particles::from_vec(n, 2, vb).unwrap(),
+    )
+}
+
+/// One mode vs 8 equal Gaussians (std 1) on a circle of radius 10 in the
+/// first two coordinates, d-dimensional (the other coordinates N(0, 1)).
+fn far_ring8(n: usize, d: usize) -> (Particles, Particles) {
+    let a = gauss(n, d, 13);
+    let mut g = Gen(14);
+    let mut v = Vec::with_capacity(d * n);
+    for _ in 0..n {
+        let k = (g.u64() % 8) as f64;
+        let th = 2.0 * std::f64::consts::PI * k / 8.0;
+        v.push(10.0 * th.cos() + g.normal());
+        v.push(10.0 * th.sin() + g.normal());
+        v.extend((2..d).map(|_| g.normal()));
+    }
+    (a, Particles::from_vec(n, d, v).unwrap())
+}
+
+/// N(0, I) vs N(20·1, I).
+fn shift(n: usize, d: usize) -> (Particles, Particles) {
+    let a = gauss(n, d, 15);
+    let mut g = Gen(16);
+    let b = (0..n * d).map(|_| 20.0 + g.normal()).collect();
+    (a, Particles::from_vec(n, d, b).unwrap())
+}
+
 fn write_csv(path: &std::path::Path, p: &Particles) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     for r in p.rows() {
@@ -104,7 +177,10 @@ fn main() {
         .collect();
     let repeat: usize = get("--repeat").map_or(3, |s| s.parse().expect("--repeat"));
     let cases: Vec<String> = get("--cases")
-        .unwrap_or_else(|| "gmm40-2d,gauss-2d,gauss-10d".into())
+        .unwrap_or_else(|| {
+            "gmm40-2d,gauss-2d,gauss-10d,far-zodmc-2d,far-ring8-2d,far-ring8-10d,shift-2d,shift-10d"
+                .into()
+        })
         .split(',')
         .map(String::from)
         .collect();
@@ -121,6 +197,11 @@ fn main() {
                 "gmm40-2d" => (gmm40(n, 1), gmm40(n, 2)),
                 "gauss-2d" => (gauss(n, 2, 3), gauss(n, 2, 4)),
                 "gauss-10d" => (gauss(n, 10, 5), gauss(n, 10, 6)),
+                "far-zodmc-2d" => far_zodmc(n),
+                "far-ring8-2d" => far_ring8(n, 2),
+                "far-ring8-10d" => far_ring8(n, 10),
+                "shift-2d" => shift(n, 2),
+                "shift-10d" => shift(n, 10),
                 other => panic!("unknown case {other}"),
             };
             write_csv(&out.join(format!("{case}-{n}-a.csv")), &a);

@@ -22,7 +22,11 @@
 //! Both [`w2`] and [`w2_weighted`] use the network simplex of [`network_simplex`]
 //! (block-search pivoting over a candidate list of cheap arcs, with full
 //! pricing passes as the exactness check). [`w2`] gives every point an integer
-//! mass (n per source, m per sink), so the flows are exact in f64.
+//! mass (n per source, m per sink), so the flows are exact in f64. Both pass
+//! the solver the two samples sorted along the principal axis of the pooled
+//! points: the arcs of that 1-D optimal plan seed its candidate list, which
+//! matters when the samples are far apart (one mode against many: 9 s →
+//! 0.45 s on the `far-zodmc-2d` bench case at n = 2000).
 //!
 //! For equal sizes and uniform weights the optimal plan is a permutation
 //! (Birkhoff–von Neumann), i.e. a linear assignment problem, and
@@ -198,11 +202,13 @@ pub fn w2_squared(a: &Particles, b: &Particles) -> Result<f64, MetricError> {
     // m·n), so all flows are integers and exact in f64.
     let sa = vec![n as f64; m];
     let sb = vec![m as f64; n];
-    let sol = with_sq_cost!(a, b, |c| network_simplex::solve_cost(
+    let (oa, ob) = principal_orders(a, b);
+    let sol = with_sq_cost!(a, b, |c| network_simplex::solve_cost_ordered(
         &sa,
         &sb,
         c,
-        network_simplex::Options::for_size(m, n)
+        network_simplex::Options::for_size(m, n),
+        Some((&oa, &ob))
     ))?;
     Ok(sol.cost / (m as f64 * n as f64))
 }
@@ -234,13 +240,81 @@ pub fn w2_squared_weighted(
     let pa = normalized(wa, a.len(), "wa")?;
     let pb = normalized(wb, b.len(), "wb")?;
     let (m, n) = (a.len(), b.len());
-    let sol = with_sq_cost!(a, b, |c| network_simplex::solve_cost(
+    let (oa, ob) = principal_orders(a, b);
+    let sol = with_sq_cost!(a, b, |c| network_simplex::solve_cost_ordered(
         &pa,
         &pb,
         c,
-        network_simplex::Options::for_size(m, n)
+        network_simplex::Options::for_size(m, n),
+        Some((&oa, &ob))
     ))?;
     Ok(sol.cost)
+}
+
+/// Both samples' indices sorted by their projection on the principal axis of
+/// the pooled points (the top eigenvector of their covariance, by power
+/// iteration started from the difference of the two means): the orderings of
+/// the 1-D optimal transport along that axis, a start hint for the network
+/// simplex (see [`network_simplex::solve_cost_ordered`]).
+fn principal_orders(a: &Particles, b: &Particles) -> (Vec<usize>, Vec<usize>) {
+    let d = a.dim();
+    let (m, n) = (a.len(), b.len());
+    let mut ma = vec![0.0; d];
+    let mut mb = vec![0.0; d];
+    for r in a.rows() {
+        for (s, x) in ma.iter_mut().zip(r) {
+            *s += x / m as f64;
+        }
+    }
+    for r in b.rows() {
+        for (s, x) in mb.iter_mut().zip(r) {
+            *s += x / n as f64;
+        }
+    }
+    let w = (m + n) as f64;
+    let mean: Vec<f64> = (0..d)
+        .map(|k| (ma[k] * m as f64 + mb[k] * n as f64) / w)
+        .collect();
+    let mut cov = vec![0.0; d * d];
+    for r in a.rows().chain(b.rows()) {
+        for k in 0..d {
+            let xk = r[k] - mean[k];
+            for l in 0..=k {
+                cov[k * d + l] += xk * (r[l] - mean[l]);
+            }
+        }
+    }
+    for k in 0..d {
+        for l in 0..k {
+            cov[l * d + k] = cov[k * d + l];
+        }
+    }
+    // Start: mean difference plus a small generic vector (never orthogonal
+    // to the top eigenvector by accident of symmetry).
+    let mut v: Vec<f64> = (0..d)
+        .map(|k| mb[k] - ma[k] + 1e-3 * (1.0 + 0.37 * k as f64))
+        .collect();
+    for _ in 0..50 {
+        let mut nv: Vec<f64> = (0..d)
+            .map(|k| (0..d).map(|l| cov[k * d + l] * v[l]).sum())
+            .collect();
+        let norm = nv.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if !(norm > 0.0 && norm.is_finite()) {
+            break;
+        }
+        nv.iter_mut().for_each(|x| *x /= norm);
+        v = nv;
+    }
+    let order = |p: &Particles| {
+        let proj: Vec<f64> = p
+            .rows()
+            .map(|r| r.iter().zip(&v).map(|(x, y)| x * y).sum())
+            .collect();
+        let mut o: Vec<usize> = (0..p.len()).collect();
+        o.sort_unstable_by(|&i, &j| proj[i].total_cmp(&proj[j]));
+        o
+    };
+    (order(a), order(b))
 }
 
 /// Squared Euclidean distance between two equal-length slices, summed left

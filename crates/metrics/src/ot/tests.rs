@@ -746,3 +746,103 @@ fn clustered_optimum_matches_assignment_and_arc_costs() {
         check_transport_certificate(&a, &pw, &b, &pw);
     }
 }
+
+/// The "sampler stuck in one mode" case: a tight cloud at the origin against
+/// four far modes (ZOD-MC-like, radius 26, weights .1/.2/.3/.4), where every
+/// source's cheapest sinks are the 10 % at the origin and the optimum needs
+/// arcs to the far modes. Exact W2² (uniform and with the 1-D ordering hint
+/// given explicitly or reversed) must equal the JV assignment optimum.
+#[test]
+fn far_apart_clouds_match_jv() {
+    let n = 300;
+    let base_a = pseudo_points(n, 2, 31, -1.0, 1.0);
+    let base_b = pseudo_points(n, 2, 32, -1.0, 1.0);
+    let modes = [[0.0, 0.0], [0.0, 26.0], [21.3, 21.3], [26.0, 0.0]];
+    let mut vb = base_b.into_vec();
+    for i in 0..n {
+        // weights .1, .2, .3, .4 by index
+        let k = match i % 10 {
+            0 => 0,
+            1 | 2 => 1,
+            3..=5 => 2,
+            _ => 3,
+        };
+        vb[2 * i] += modes[k][0];
+        vb[2 * i + 1] += modes[k][1];
+    }
+    let (a, b) = (base_a, parts(n, 2, vb));
+    let c = |i: usize, j: usize| sq_dist(a.row(i), b.row(j));
+    let jv = assignment::solve(n, c).unwrap().cost / n as f64;
+    assert!(rel_close(w2_squared(&a, &b).unwrap(), jv, 1e-9));
+    let w = vec![1.0; n];
+    assert!(rel_close(
+        w2_squared_weighted(&a, &w, &b, &w).unwrap(),
+        jv,
+        1e-9
+    ));
+    // Any ordering hint (here the reverse of the principal one, and the
+    // identity) changes the work only.
+    let (oa, ob) = principal_orders(&a, &b);
+    let rev: Vec<usize> = ob.iter().rev().copied().collect();
+    let id: Vec<usize> = (0..n).collect();
+    for (so, to) in [(&oa, &rev), (&id, &id)] {
+        let sol = network_simplex::solve_cost_ordered(
+            &w,
+            &w,
+            c,
+            network_simplex::Options::for_size(n, n),
+            Some((so, to)),
+        )
+        .unwrap();
+        assert!(rel_close(sol.cost / n as f64, jv, 1e-9));
+    }
+    // A hint that is not a permutation is an input error.
+    let bad = vec![0usize; n];
+    assert!(
+        network_simplex::solve_cost_ordered(
+            &w,
+            &w,
+            c,
+            network_simplex::Options::for_size(n, n),
+            Some((&bad, &id)),
+        )
+        .is_err()
+    );
+}
+
+/// Shifted clouds N(0, I) vs N(20·1, I)-like in 2-D and 5-D, with zero
+/// weights mixed in (dropped points and the ordering hint's re-indexing).
+#[test]
+fn shifted_clouds_match_jv_and_zero_weights() {
+    for d in [2usize, 5] {
+        let n = 120;
+        let a = pseudo_points(n, d, 41 + d as u64, -1.5, 1.5);
+        let vb: Vec<f64> = pseudo_points(n, d, 51 + d as u64, -1.5, 1.5)
+            .into_vec()
+            .into_iter()
+            .map(|x| x + 20.0)
+            .collect();
+        let b = parts(n, d, vb);
+        let c = |i: usize, j: usize| sq_dist(a.row(i), b.row(j));
+        let jv = assignment::solve(n, c).unwrap().cost / n as f64;
+        assert!(rel_close(w2_squared(&a, &b).unwrap(), jv, 1e-9), "d={d}");
+        // Zero weights on a third of b: compare with the problem without them.
+        let wb: Vec<f64> = (0..n).map(|j| if j % 3 == 0 { 0.0 } else { 1.0 }).collect();
+        let wa: Vec<f64> = (0..n).map(|i| if i % 3 == 1 { 0.0 } else { 1.0 }).collect();
+        let full = w2_squared_weighted(&a, &wa, &b, &wb).unwrap();
+        let keep = |p: &Particles, w: &[f64]| {
+            let v: Vec<f64> = p
+                .rows()
+                .zip(w)
+                .filter(|(_, x)| **x > 0.0)
+                .flat_map(|(r, _)| r.to_vec())
+                .collect();
+            parts(v.len() / d, d, v)
+        };
+        let (ka, kb) = (keep(&a, &wa), keep(&b, &wb));
+        let k = ka.len();
+        let ck = |i: usize, j: usize| sq_dist(ka.row(i), kb.row(j));
+        let jvk = assignment::solve(k, ck).unwrap().cost / k as f64;
+        assert!(rel_close(full, jvk, 1e-9), "d={d}: {full} vs {jvk}");
+    }
+}
