@@ -13,7 +13,15 @@
 //! - **IS** ([`crate::InnerConfig::Is`]): `x0_i = e^t x + s ε_i`, `ε_i ~ N(0, I)`
 //!   drawn as a randomly shifted lattice, iid, or in antithetic pairs `(ε, −ε)`
 //!   ([`crate::Proposal`]); `log w_i = log π̃(x0_i)` (the
-//!   proposal is the Gaussian factor of q_t, so no proposal correction);
+//!   proposal is the Gaussian factor of q_t, so no proposal correction) — except
+//!   for the **defensive component**: `M = round(f N)` of the draws use
+//!   `ε_i ~ N(0, κ² I)` instead (`defensive_fraction` f, `defensive_scale` κ), and
+//!   every weight carries the balance-heuristic factor of the two-component
+//!   proposal, `φ(ε)/[(1 − f)φ(ε) + f κ^{−d} φ(ε/κ)]
+//!   = 1/[(1 − f) + f κ^{−d} exp(|ε|² (1 − 1/κ²)/2)]` with f = M/N (Veach &
+//!   Guibas 1995; Owen & Zhou 2000, "Safe and effective importance sampling").
+//!   N(0, I) draws reach only `|ε| ≈ 3.5–4`, so a posterior further out (a
+//!   particle in the tail of p_t) would be clipped; the wider draws reach about 9.
 //!   `ε̄ = Σ w_i ε_i / Σ w_i` with the weights formed in log space after subtracting
 //!   the largest. NaN and −∞ log densities get weight 0. If every weight is 0
 //!   the target gave no information: **fallback** `ε̄ = 0`, i.e. `m̂ = e^t x`
