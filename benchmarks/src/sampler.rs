@@ -28,6 +28,10 @@ pub const SAMPLER_NAMES: &[(&str, &str)] = &[
         "underdamped",
         "underdamped Langevin, BAOAB, step 0.05, friction 1",
     ),
+    (
+        "rdmc",
+        "reverse diffusion Monte Carlo, default config (docs/rdmc.md; its cost per sample is set by the config, not --budget)",
+    ),
 ];
 
 /// Default step of the named samplers: stable on every 2-D preset (ULA needs
@@ -80,6 +84,9 @@ impl SamplerConfig {
     /// The sampler called `name` in [`SAMPLER_NAMES`].
     pub fn named(name: &str) -> Result<Self, BenchError> {
         let h = DEFAULT_STEP;
+        if name == "rdmc" {
+            return Ok(SamplerConfig::Rdmc(RdmcConfig::default()));
+        }
         Ok(SamplerConfig::Langevin(match name {
             "ula" => LangevinConfig::Ula(UlaConfig::new(h)),
             "mala" => LangevinConfig::Mala(MalaConfig::new(h)),
@@ -241,8 +248,35 @@ pub fn run<T: GradTarget>(
                 Outcome::Stopped { step, .. } => Err(BenchError::Interrupted { step }),
             }
         }
-        SamplerConfig::Rdmc(cfg) => Ok(sampo_rdmc::sample(target, cfg, req.n, req.seed)?),
+        SamplerConfig::Rdmc(cfg) => {
+            if let Some(w) = rdmc_dimension_warning(cfg, d) {
+                eprintln!("warning: {w}");
+            }
+            Ok(sampo_rdmc::sample(target, cfg, req.n, req.seed)?)
+        }
     }
+}
+
+/// Largest dimension for which rdMC's importance-sampling score estimates were
+/// validated (docs/rdmc.md, "Known limitations": at d = 10 and 32 they are clipped and
+/// particles escape).
+pub const RDMC_IS_MAX_DIM: usize = 3;
+
+/// A warning when `cfg` estimates scores by importance sampling (`inner.kind = "is"`,
+/// or `"mala"` above `is_only_above`) on a target of dimension d > [`RDMC_IS_MAX_DIM`].
+pub fn rdmc_dimension_warning(cfg: &RdmcConfig, d: usize) -> Option<String> {
+    let uses_is = match cfg.inner {
+        sampo_rdmc::InnerConfig::Is(_) => true,
+        sampo_rdmc::InnerConfig::Mala(m) => m.is_only_above.is_some(),
+        sampo_rdmc::InnerConfig::Ula(_) => false,
+    };
+    (uses_is && d > RDMC_IS_MAX_DIM).then(|| {
+        format!(
+            "rdmc estimates scores by importance sampling, validated only for d <= {RDMC_IS_MAX_DIM}; \
+             at d = {d} its estimates are clipped at large t and the output can be far off \
+             (docs/rdmc.md, Known limitations)"
+        )
+    })
 }
 
 /// Keeps the first `n` samples.
@@ -262,6 +296,30 @@ mod tests {
     #[derive(Deserialize, Serialize, Debug, PartialEq)]
     struct File {
         sampler: SamplerConfig,
+    }
+
+    #[test]
+    fn rdmc_warns_above_the_validated_dimension() {
+        let c = RdmcConfig::default();
+        assert!(rdmc_dimension_warning(&c, 2).is_none());
+        let w = rdmc_dimension_warning(&c, 32).unwrap();
+        assert!(w.contains("d = 32"), "{w}");
+        let ula: RdmcConfig = toml::from_str("inner = { kind = \"ula\" }").unwrap();
+        assert!(rdmc_dimension_warning(&ula, 32).is_none());
+    }
+
+    #[test]
+    fn every_listed_name_builds_and_unknown_names_list_them() {
+        for (name, _) in SAMPLER_NAMES {
+            let c = SamplerConfig::named(name).unwrap();
+            c.validate().unwrap();
+        }
+        assert_eq!(
+            SamplerConfig::named("rdmc").unwrap(),
+            SamplerConfig::Rdmc(RdmcConfig::default())
+        );
+        let e = SamplerConfig::named("hmc").unwrap_err().to_string();
+        assert!(e.contains("rdmc") && e.contains("mala-adapt"), "{e}");
     }
 
     #[test]
