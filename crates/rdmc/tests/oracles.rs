@@ -25,6 +25,17 @@ fn mean_se(reps: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
     (mean, se)
 }
 
+/// Every coordinate of `mean` within 4 standard errors of `exact`.
+fn assert_within_4se(mean: &[f64], se: &[f64], exact: &[f64], label: &str) {
+    for (j, ((m, s), e)) in mean.iter().zip(se).zip(exact).enumerate() {
+        let z = (m - e) / s;
+        assert!(
+            z.abs() < 4.0,
+            "{label} coord {j}: {m} vs exact {e} (SE {s}, z {z})"
+        );
+    }
+}
+
 fn gaussian_posterior_mean(mu: &[f64], s2: f64, t: f64, x: &[f64]) -> Vec<f64> {
     let a = (-t).exp();
     mu.iter()
@@ -51,17 +62,7 @@ fn check_gaussian(inner: InnerConfig, reps: usize) {
             })
             .collect();
         let (mean, se) = mean_se(&reps);
-        for j in 0..2 {
-            let z = (mean[j] - exact[j]) / se[j];
-            assert!(
-                z.abs() < 4.0,
-                "{} t={t} coord {j}: {} vs exact {} (SE {}, z {z})",
-                inner.kind(),
-                mean[j],
-                exact[j],
-                se[j]
-            );
-        }
+        assert_within_4se(&mean, &se, &exact, &format!("{} t={t}", inner.kind()));
         // The estimates are informative: the replicate SE is far below the gap
         // between the exact mean and the proposal centre e^t x.
         let gap = (exact[0] - t.exp() * x[0]).abs();
@@ -193,16 +194,12 @@ fn check_gmm_score(proposal: Proposal) {
             })
             .collect();
         let (mean, se) = mean_se(&reps);
-        for j in 0..2 {
-            let z = (mean[j] - exact[j]) / se[j];
-            assert!(
-                z.abs() < 4.0,
-                "{proposal:?} t={t} x={x:?} coord {j}: IS {} vs exact {} (SE {}, z {z})",
-                mean[j],
-                exact[j],
-                se[j]
-            );
-        }
+        assert_within_4se(
+            &mean,
+            &se,
+            &exact,
+            &format!("IS {proposal:?} t={t} x={x:?}"),
+        );
     }
 }
 
