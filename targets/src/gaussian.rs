@@ -99,6 +99,31 @@ impl Covariance {
         }
     }
 
+    /// The covariance `a² Σ + (1 − a²) I` of `a X + √(1 − a²) Z` for `X ~ N(·, Σ)`,
+    /// Z ~ N(0, I) independent (the Ornstein–Uhlenbeck marginal at `a = e^{−t}`); keeps
+    /// the isotropic / diagonal / full kind. `a` must lie in [0, 1].
+    pub fn ou_blend(&self, a: f64, d: usize) -> Self {
+        let (a2, b2) = (a * a, 1.0 - a * a);
+        match self {
+            Covariance::Isotropic(v) => Covariance::Isotropic(a2 * v + b2),
+            Covariance::Diagonal(v) => {
+                Covariance::Diagonal(v.iter().map(|v| a2 * v + b2).collect())
+            }
+            Covariance::Full { chol, .. } => {
+                let l = chol.factor();
+                let mut m = vec![0.0; d * d];
+                for i in 0..d {
+                    for j in 0..d {
+                        let lij: f64 = (0..=i.min(j)).map(|k| l[i * d + k] * l[j * d + k]).sum();
+                        m[i * d + j] = a2 * lij + if i == j { b2 } else { 0.0 };
+                    }
+                }
+                Covariance::full("ou_blend", &m, d)
+                    .expect("a² Σ + (1 − a²) I is SPD for SPD Σ and a in [0, 1]")
+            }
+        }
+    }
+
     /// The precision `Σ⁻¹`, row-major d × d.
     pub fn precision(&self, d: usize) -> Vec<f64> {
         match self {

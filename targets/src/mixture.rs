@@ -451,6 +451,20 @@ impl GaussianMixture {
         &self.covs[c]
     }
 
+    /// The law of `X_t = e^{−t} X_0 + √(1 − e^{−2t}) Z` for `X_0` drawn from this
+    /// mixture (the Ornstein–Uhlenbeck forward process of reverse-diffusion samplers):
+    /// the mixture with means `a μ_k` and covariances `a² Σ_k + (1 − a²) I`, `a = e^{−t}`,
+    /// same weights. Its `log_density_grad` is the exact score `∇log p_t`. t ≥ 0.
+    pub fn ou_marginal(&self, t: f64) -> Result<Self, TargetError> {
+        let t = validate::non_negative("t", t)?;
+        let a = (-t).exp();
+        let means = (0..self.k)
+            .map(|c| self.mean(c).iter().map(|m| a * m).collect())
+            .collect();
+        let covs = self.covs.iter().map(|c| c.ou_blend(a, self.d)).collect();
+        GaussianMixture::new(self.weights.clone(), means, covs)
+    }
+
     /// `log w_c + log N(x; μ_c, Σ_c)`, evaluated directly (no fast path): the naive
     /// reference the tests compare the hot path against.
     pub fn component_log_term(&self, c: usize, x: &[f64]) -> f64 {

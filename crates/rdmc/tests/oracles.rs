@@ -1,6 +1,7 @@
 //! Closed-form oracles (samplers-a §1.7): Gaussian posterior means, the exact GMM
 //! score of p_t, and the integrators' stationary variances.
 
+use sampo_core::GradTarget;
 use sampo_core::rng::{fill_standard_normal, stream};
 use sampo_rdmc::integrator::{euler_maruyama_step, exponential_step, stationary_variance};
 use sampo_rdmc::{
@@ -116,46 +117,13 @@ fn mala_chains_match_gaussian_posterior_mean() {
     );
 }
 
-/// ZOD-MC 2-D GMM at radius R (weights, means, covariances as in sampo-targets).
-const W: [f64; 4] = [0.1, 0.2, 0.3, 0.4];
-const MEANS: [[f64; 2]; 4] = [[0.0, 0.0], [0.0, 11.0], [9.0, 9.0], [11.0, 0.0]];
-const COVS: [[f64; 4]; 4] = [
-    [1.0, 0.5, 0.5, 1.0],
-    [0.3, -0.2, -0.2, 0.3],
-    [1.0, 0.3, 0.3, 1.0],
-    [1.2, -1.0, -1.0, 1.2],
-];
-
-/// Exact `∇log p_t(x)` for `p_t = Σ w_k N(a μ_k, a² S_k + (1 − a²) I)`.
+/// Exact `∇log p_t(x)` of the ZOD-MC mixture: `p_t` is the mixture
+/// `Σ w_k N(a μ_k, a² S_k + (1 − a²) I)` (`GaussianMixture::ou_marginal`).
 fn gmm_score(t: f64, x: &[f64]) -> [f64; 2] {
-    let a = (-t).exp();
-    let mut logs = [0.0; 4];
-    let mut grads = [[0.0; 2]; 4];
-    for k in 0..4 {
-        let c = COVS[k];
-        let (s00, s01, s11) = (
-            a * a * c[0] + 1.0 - a * a,
-            a * a * c[1],
-            a * a * c[3] + 1.0 - a * a,
-        );
-        let det = s00 * s11 - s01 * s01;
-        let (p00, p01, p11) = (s11 / det, -s01 / det, s00 / det);
-        let d0 = x[0] - a * MEANS[k][0];
-        let d1 = x[1] - a * MEANS[k][1];
-        logs[k] = W[k].ln()
-            - 0.5 * det.ln()
-            - 0.5 * (d0 * (p00 * d0 + p01 * d1) + d1 * (p01 * d0 + p11 * d1));
-        grads[k] = [-(p00 * d0 + p01 * d1), -(p01 * d0 + p11 * d1)];
-    }
-    let m = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    let z: f64 = logs.iter().map(|l| (l - m).exp()).sum();
-    let mut s = [0.0; 2];
-    for k in 0..4 {
-        let r = (logs[k] - m).exp() / z;
-        s[0] += r * grads[k][0];
-        s[1] += r * grads[k][1];
-    }
-    s
+    let p = GaussianMixture::zodmc_gmm2d().ou_marginal(t).unwrap();
+    let mut g = [0.0; 2];
+    p.log_density_grad(x, &mut g);
+    g
 }
 
 #[test]

@@ -9,4 +9,5 @@ mod exact;
 mod gradients;
 mod log_z;
 pub(crate) mod lse;
+mod ou_marginal;
 mod stats;
