@@ -142,35 +142,33 @@ impl Cholesky {
     /// the whitening map, `Σ⁻¹ = L⁻ᵀ L⁻¹` so that `δᵀ Σ⁻¹ δ = |L⁻¹ δ|²`. Column j is the
     /// forward substitution `L y = e_j`.
     pub fn inverse_factor(&self) -> Vec<f64> {
+        // Rows above j stay exactly 0 (forward substitution of a unit vector).
+        self.unit_columns(|col| self.solve_lower_in_place(col))
+    }
+
+    /// The d × d row-major matrix whose column j is `solve(e_j)`.
+    fn unit_columns(&self, solve: impl Fn(&mut [f64])) -> Vec<f64> {
         let d = self.d;
-        let mut inv = vec![0.0; d * d];
+        let mut out = vec![0.0; d * d];
         let mut col = vec![0.0; d];
         for j in 0..d {
             col.iter_mut().for_each(|v| *v = 0.0);
             col[j] = 1.0;
-            self.solve_lower_in_place(&mut col);
-            // Rows above j stay exactly 0 (forward substitution of a unit vector).
-            for i in j..d {
-                inv[i * d + j] = col[i];
+            solve(&mut col);
+            for (i, &v) in col.iter().enumerate() {
+                out[i * d + j] = v;
             }
         }
-        inv
+        out
     }
 
     /// `Σ⁻¹`, row-major and exactly symmetric (the upper triangle is mirrored).
     pub fn inverse(&self) -> Vec<f64> {
         let d = self.d;
-        let mut inv = vec![0.0; d * d];
-        let mut col = vec![0.0; d];
-        for j in 0..d {
-            col.iter_mut().for_each(|v| *v = 0.0);
-            col[j] = 1.0;
-            self.solve_lower_in_place(&mut col);
-            self.solve_upper_in_place(&mut col);
-            for i in 0..d {
-                inv[i * d + j] = col[i];
-            }
-        }
+        let mut inv = self.unit_columns(|col| {
+            self.solve_lower_in_place(col);
+            self.solve_upper_in_place(col);
+        });
         for i in 0..d {
             for j in 0..i {
                 let m = 0.5 * (inv[i * d + j] + inv[j * d + i]);

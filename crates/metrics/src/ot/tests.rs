@@ -637,32 +637,20 @@ fn cost_rows_equal_single_arc_costs_bit_for_bit() {
             }
         };
         for i in 0..a.len() {
+            // One arm per const-generic build of the cost.
+            macro_rules! check_build {
+                ($c:expr) => {{
+                    let c = $c;
+                    c.row(i, &mut row);
+                    check(&|i, j| c.cost(i, j), &row, i);
+                }};
+            }
             match d {
-                1 => {
-                    let c = SqCostFixed::<1>::new(&a, &b);
-                    c.row(i, &mut row);
-                    check(&|i, j| c.cost(i, j), &row, i);
-                }
-                2 => {
-                    let c = SqCostFixed::<2>::new(&a, &b);
-                    c.row(i, &mut row);
-                    check(&|i, j| c.cost(i, j), &row, i);
-                }
-                3 => {
-                    let c = SqCostFixed::<3>::new(&a, &b);
-                    c.row(i, &mut row);
-                    check(&|i, j| c.cost(i, j), &row, i);
-                }
-                4 => {
-                    let c = SqCostFixed::<4>::new(&a, &b);
-                    c.row(i, &mut row);
-                    check(&|i, j| c.cost(i, j), &row, i);
-                }
-                _ => {
-                    let c = SqCost::new(&a, &b);
-                    c.row(i, &mut row);
-                    check(&|i, j| c.cost(i, j), &row, i);
-                }
+                1 => check_build!(SqCostFixed::<1>::new(&a, &b)),
+                2 => check_build!(SqCostFixed::<2>::new(&a, &b)),
+                3 => check_build!(SqCostFixed::<3>::new(&a, &b)),
+                4 => check_build!(SqCostFixed::<4>::new(&a, &b)),
+                _ => check_build!(SqCost::new(&a, &b)),
             }
         }
     }
