@@ -58,6 +58,20 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
+    /// A configuration table that does not deserialize (unknown field, wrong type,
+    /// unknown `kind`); the message names the field.
+    #[error("{message}")]
+    Config {
+        /// What is wrong, e.g. "unknown field `stepsize`, expected `step_size` or `adapt`".
+        message: String,
+    },
+    /// A sampler cannot run on this target or with this budget (a gradient-based
+    /// sampler on a density-only target, a budget unit it never spends).
+    #[error("{reason}")]
+    Unsupported {
+        /// Why, naming what is missing.
+        reason: String,
+    },
     /// A checkpoint file is malformed or does not match the run being resumed.
     #[error("checkpoint {path}: {reason}")]
     Checkpoint {

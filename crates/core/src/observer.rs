@@ -17,16 +17,22 @@ pub enum Phase {
 /// What an observer sees after each segment of steps.
 #[derive(Debug, Clone)]
 pub struct Progress {
-    /// Steps completed so far (warm-up included).
+    /// Steps completed so far (warm-up included; in a cost-limited run, by the
+    /// chain that has taken the most).
     pub step: u64,
-    /// Total steps of the run.
-    pub total: u64,
-    /// Phase of the last completed step.
+    /// Total steps of the run, when it is planned in steps.
+    pub total: Option<u64>,
+    /// Fraction of the run done, in [0, 1] (of the steps, or of the cost budget).
+    pub fraction: f64,
+    /// Phase of the last completed step (in a cost-limited run: `Sampling` once
+    /// every chain has left warm-up).
     pub phase: Phase,
     /// Mean acceptance over chains and the steps of the last segment, if any.
     pub mean_acceptance: Option<f64>,
-    /// Target evaluations so far (zeros if the runner has no counter).
+    /// Target evaluations so far (the counter's, else the kernel's reports).
     pub evaluations: crate::EvalCounts,
+    /// Means of the kernel's key-value statistics over the last segment.
+    pub stats: Vec<(&'static str, f64)>,
 }
 
 /// Called by the runner after every segment. Returning `Break` stops the run

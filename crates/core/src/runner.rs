@@ -1,18 +1,32 @@
 //! The runner owns the sampling loop (argmin's `Executor` is the model): warm-up
-//! with adaptation, draws with thinning, observers, checkpoints and resume.
+//! with adaptation, draws with thinning, observers, checkpoints and resume, for
+//! independent chains of a [`Kernel`] ([`Runner::new`]) and for a
+//! [`PopulationKernel`] ([`Runner::population`]) alike.
 //!
-//! Chains advance in segments of `segment` steps. Within a segment, chains run in
-//! parallel with rayon, each with its own RNG stream `(seed, chain)`; between
-//! segments the runner reduces diagnostics in chain order, calls the observers and
-//! writes checkpoints. Nothing depends on how rayon splits the work, so the output
-//! is bit-identical for any thread count, and a run stopped at a segment boundary
-//! and resumed from its checkpoint equals the uninterrupted run bit for bit.
+//! **Segments.** The run advances in segments of `segment` steps. Within a segment,
+//! chains run in parallel with rayon, each with its own RNG stream `(seed, chain)`
+//! (a population kernel parallelizes its own steps over per-particle streams);
+//! between segments the runner reduces diagnostics in chain order, calls the
+//! observers and writes checkpoints. Nothing depends on how rayon splits the work,
+//! so the output is bit-identical for any thread count, and a run stopped at a
+//! segment boundary and resumed from its checkpoint equals the uninterrupted run bit
+//! for bit.
+//!
+//! **Limits.** By default `warmup`, `draws` and `thin` count steps. With
+//! [`RunConfig::cost_unit`] set they count evaluations in that unit, as reported by
+//! the kernel ([`crate::StepInfo::evaluations`]): a chain warms up until it has
+//! spent `warmup` (its initialization included), then keeps a draw at the first
+//! step at which its spending since warm-up reaches each multiple of `thin`, and
+//! stops after `draws / thin` draws. Chains of a variable-cost kernel (slice
+//! samplers) thus stop when they have spent their share, at different step counts.
 
-use crate::checkpoint::{ChainRecord, Checkpoint, FORMAT};
+use crate::checkpoint::{ChainRecord, Checkpoint, FORMAT, PopulationRecord, Position, StatSums};
 use crate::kernel::{Kernel, StepInfo};
 use crate::observer::{Observer, Phase, Progress};
-use crate::{CoreError, Diagnostics, EvalCounts, EvalSource, Particles, Run, rng};
+use crate::population::PopulationKernel;
+use crate::{CoreError, CostUnit, Diagnostics, EvalCounts, EvalSource, Particles, Run, rng};
 use rayon::prelude::*;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -22,13 +36,14 @@ use std::time::Instant;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunConfig {
-    /// Number of independent chains.
+    /// Number of independent chains (for a population kernel: particles).
     pub chains: usize,
-    /// Warm-up (adaptation) steps per chain; not kept.
+    /// Warm-up (adaptation) steps per chain, not kept; in a cost-limited run, the
+    /// evaluations a chain spends in warm-up (initialization included).
     pub warmup: u64,
-    /// Sampling steps per chain after warm-up.
+    /// Sampling steps per chain after warm-up (or evaluations, cost-limited).
     pub draws: u64,
-    /// Keep every `thin`-th sampling step.
+    /// Keep every `thin`-th sampling step (or a draw every `thin` evaluations).
     #[serde(default = "one")]
     pub thin: u64,
     /// Master seed; chain `c` uses stream `(seed, c)`.
@@ -40,6 +55,10 @@ pub struct RunConfig {
     /// 0 writes one only when a run is stopped early.
     #[serde(default)]
     pub checkpoint_every: u64,
+    /// `None`: `warmup`, `draws` and `thin` count steps. `Some(unit)`: they count
+    /// evaluations in `unit` spent by each chain (see the module docs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_unit: Option<CostUnit>,
 }
 
 fn one() -> u64 {
@@ -49,8 +68,15 @@ fn default_segment() -> u64 {
     100
 }
 
+/// Consecutive steps spending nothing in a cost-limited run's unit after which the
+/// run fails: a kernel that never spends the unit (ULA and density evaluations)
+/// would otherwise loop forever. Ten thousand steps is far more than any kernel
+/// skips evaluating (a MALA proposal overflowing to ±∞ is rejected unevaluated).
+const MAX_IDLE_STEPS: u64 = 10_000;
+
 impl RunConfig {
-    /// A config with thin 1, segments of 100 steps and no periodic checkpoints.
+    /// A step-limited config with thin 1, segments of 100 steps and no periodic
+    /// checkpoints.
     pub fn new(chains: usize, warmup: u64, draws: u64, seed: u64) -> Self {
         RunConfig {
             chains,
@@ -60,6 +86,7 @@ impl RunConfig {
             seed,
             segment: default_segment(),
             checkpoint_every: 0,
+            cost_unit: None,
         }
     }
 
@@ -84,7 +111,7 @@ impl RunConfig {
         Ok(())
     }
 
-    /// Total steps per chain.
+    /// Total steps per chain (step-limited runs).
     pub fn total_steps(&self) -> u64 {
         self.warmup + self.draws
     }
@@ -103,11 +130,12 @@ pub enum Outcome {
     /// An observer stopped the run; draws kept so far are in `partial`, and the
     /// checkpoint (if one was configured) can resume it.
     Stopped {
-        /// Steps completed.
+        /// Steps completed (by the chain that has taken the most).
         step: u64,
         /// Where the checkpoint was written.
         checkpoint: Option<PathBuf>,
-        /// The draws kept so far (chain-major, `draws_per_chain` so far per chain).
+        /// The draws kept so far (chain-major; chains may hold different numbers of
+        /// draws in a cost-limited run, then each keeps the same smallest number).
         partial: Run,
     },
 }
@@ -122,23 +150,617 @@ impl Outcome {
     }
 }
 
+/// Where a chain (or the population) stands against the run's limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stage {
+    Warmup,
+    Sampling,
+    Done,
+}
+
+impl Position {
+    fn spent_in(&self, unit: CostUnit) -> u64 {
+        self.spent.in_unit(unit)
+    }
+
+    fn stage(&self, cfg: &RunConfig) -> Stage {
+        match cfg.cost_unit {
+            None => {
+                if self.steps < cfg.warmup {
+                    Stage::Warmup
+                } else if self.steps < cfg.total_steps() {
+                    Stage::Sampling
+                } else {
+                    Stage::Done
+                }
+            }
+            Some(_) => {
+                if self.warmup_end.is_none() {
+                    Stage::Warmup
+                } else if self.kept < cfg.kept() as u64 {
+                    Stage::Sampling
+                } else {
+                    Stage::Done
+                }
+            }
+        }
+    }
+
+    /// In a cost-limited run, ends warm-up at once if the initialization already
+    /// spent the warm-up share.
+    fn start(&mut self, cfg: &RunConfig) {
+        if let Some(u) = cfg.cost_unit
+            && self.spent_in(u) >= cfg.warmup
+        {
+            self.warmup_end = Some(self.spent_in(u));
+        }
+    }
+
+    /// Accounts for one step just taken (its cost already added to `spent`) and
+    /// says what to do: `(adapt, finish_adaptation, keep)`.
+    fn after_step(
+        &mut self,
+        cfg: &RunConfig,
+        was: Stage,
+        cost: EvalCounts,
+    ) -> Result<(bool, bool, bool), String> {
+        self.steps += 1;
+        let s = self.steps;
+        match cfg.cost_unit {
+            None => Ok(match was {
+                Stage::Warmup => (true, s == cfg.warmup, false),
+                _ => {
+                    let keep = (s - cfg.warmup).is_multiple_of(cfg.thin);
+                    if keep {
+                        self.kept += 1;
+                    }
+                    (false, false, keep)
+                }
+            }),
+            Some(u) => {
+                if cost.in_unit(u) == 0 {
+                    self.idle += 1;
+                    if self.idle >= MAX_IDLE_STEPS {
+                        return Err(format!(
+                            "{MAX_IDLE_STEPS} consecutive steps spent no `{u}` evaluations: \
+                             a budget in `{u}` cannot limit this sampler"
+                        ));
+                    }
+                } else {
+                    self.idle = 0;
+                }
+                let spent = self.spent_in(u);
+                Ok(match was {
+                    Stage::Warmup => {
+                        let end = spent >= cfg.warmup;
+                        if end {
+                            self.warmup_end = Some(spent);
+                        }
+                        (true, end, false)
+                    }
+                    _ => {
+                        let since = spent - self.warmup_end.unwrap_or(0);
+                        let keep = since >= (self.kept + 1) * cfg.thin;
+                        if keep {
+                            self.kept += 1;
+                        }
+                        (false, false, keep)
+                    }
+                })
+            }
+        }
+    }
+
+    /// Fraction of this chain's run done.
+    fn fraction(&self, cfg: &RunConfig) -> f64 {
+        match cfg.cost_unit {
+            None => (self.steps as f64 / cfg.total_steps().max(1) as f64).min(1.0),
+            Some(u) => {
+                if self.stage(cfg) == Stage::Done {
+                    1.0
+                } else {
+                    let all = (cfg.warmup + cfg.draws).max(1) as f64;
+                    (self.spent_in(u) as f64 / all).min(0.999)
+                }
+            }
+        }
+    }
+}
+
+/// What one segment of steps produced, reduced in chain order.
+#[derive(Default)]
+pub struct Segment {
+    /// `(step index from 0, acceptance)` of every step that reported one.
+    acceptance: Vec<(u64, f64)>,
+    /// Evaluations reported.
+    reported: EvalCounts,
+    /// Statistic sums of the segment (all phases), for the observers.
+    stats: Vec<(&'static str, f64, u64)>,
+}
+
+fn add_stat(stats: &mut Vec<(&'static str, f64, u64)>, key: &'static str, v: f64) {
+    match stats.iter_mut().find(|e| e.0 == key) {
+        Some(e) => {
+            e.1 += v;
+            e.2 += 1;
+        }
+        None => stats.push((key, v, 1)),
+    }
+}
+
+/// What the runner needs from a sampler: implemented for [`Chains`] of a [`Kernel`]
+/// and for a [`Population`] of a [`PopulationKernel`]; sealed.
+pub trait Engine: Sync + sealed::Sealed {
+    /// The checkpointed record.
+    type Record: Clone + Send + Serialize + DeserializeOwned;
+    /// The dimension.
+    fn dim(&self) -> usize;
+    /// Checks the config against the sampler (a fixed schedule's length).
+    fn check(&self, cfg: &RunConfig) -> Result<(), CoreError>;
+    /// Initializes from `init` (n rows or one row); returns the record and the cost.
+    fn start(&self, init: &Particles, cfg: &RunConfig) -> Result<Self::Record, CoreError>;
+    /// Number of chains (particles) in a record.
+    fn count(&self, rec: &Self::Record) -> usize;
+    /// Evaluations reported so far.
+    fn spent(&self, rec: &Self::Record) -> EvalCounts;
+    /// Advances by up to `cfg.segment` steps.
+    fn advance(&self, rec: &mut Self::Record, cfg: &RunConfig) -> Result<Segment, CoreError>;
+    /// `(steps, fraction done, phase, done)`.
+    fn status(&self, rec: &Self::Record, cfg: &RunConfig) -> (u64, f64, Phase, bool);
+    /// The run so far (evaluations and wall time are filled in by the runner).
+    fn assemble(&self, rec: &Self::Record, cfg: &RunConfig) -> Run;
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl<K> Sealed for super::Chains<'_, K> {}
+    impl<P> Sealed for super::Population<'_, P> {}
+}
+
+/// Independent chains of a per-chain [`Kernel`].
+pub struct Chains<'a, K>(&'a K);
+
+/// A [`PopulationKernel`] driven step by step.
+pub struct Population<'a, P>(&'a P);
+
 type Record<K> = ChainRecord<<K as Kernel>::State, <K as Kernel>::Tuning>;
 
-/// Drives a [`Kernel`] over many chains.
-pub struct Runner<'a, K: Kernel> {
-    kernel: &'a K,
+impl<K: Kernel> Engine for Chains<'_, K> {
+    type Record = Vec<Record<K>>;
+
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+
+    fn check(&self, _cfg: &RunConfig) -> Result<(), CoreError> {
+        Ok(())
+    }
+
+    fn start(&self, init: &Particles, cfg: &RunConfig) -> Result<Self::Record, CoreError> {
+        let kernel = self.0;
+        let capacity = if cfg.cost_unit.is_none() {
+            cfg.kept() * kernel.dim()
+        } else {
+            0
+        };
+        (0..cfg.chains)
+            .into_par_iter()
+            .map(|c| {
+                let x0 = init.row(if init.len() == 1 { 0 } else { c });
+                let mut rng = rng::stream(cfg.seed, c as u64);
+                let (state, spent) = kernel.init(x0, &mut rng).map_err(|e| match e {
+                    CoreError::NonFiniteLogDensity { value, .. } => {
+                        CoreError::NonFiniteLogDensity {
+                            step: 0,
+                            particle: c,
+                            value,
+                        }
+                    }
+                    other => other,
+                })?;
+                let mut at = Position {
+                    spent,
+                    ..Position::default()
+                };
+                at.start(cfg);
+                Ok(ChainRecord {
+                    state,
+                    tuning: kernel.initial_tuning(),
+                    rng,
+                    draws: Vec::with_capacity(capacity),
+                    accept_sum: 0.0,
+                    accept_count: 0,
+                    at,
+                })
+            })
+            .collect()
+    }
+
+    fn count(&self, rec: &Self::Record) -> usize {
+        rec.len()
+    }
+
+    fn spent(&self, rec: &Self::Record) -> EvalCounts {
+        rec.iter().map(|c| c.at.spent).sum()
+    }
+
+    fn advance(&self, rec: &mut Self::Record, cfg: &RunConfig) -> Result<Segment, CoreError> {
+        let kernel = self.0;
+        let results: Vec<Result<ChainSegment, CoreError>> = rec
+            .par_iter_mut()
+            .enumerate()
+            .map(|(c, ch)| advance_chain(kernel, cfg, ch, c))
+            .collect();
+        let mut seg = Segment::default();
+        for r in results {
+            let cs = r?;
+            seg.reported += cs.reported;
+            let first = cs.first_step;
+            for (k, &a) in cs.acceptance.iter().enumerate() {
+                if !a.is_nan() {
+                    seg.acceptance.push((first + k as u64, a));
+                }
+            }
+            for (key, s, n) in cs.stats {
+                match seg.stats.iter_mut().find(|e| e.0 == key) {
+                    Some(e) => {
+                        e.1 += s;
+                        e.2 += n;
+                    }
+                    None => seg.stats.push((key, s, n)),
+                }
+            }
+        }
+        Ok(seg)
+    }
+
+    fn status(&self, rec: &Self::Record, cfg: &RunConfig) -> (u64, f64, Phase, bool) {
+        let steps = rec.iter().map(|c| c.at.steps).max().unwrap_or(0);
+        let fraction = rec.iter().map(|c| c.at.fraction(cfg)).sum::<f64>() / rec.len() as f64;
+        let warm = rec.iter().any(|c| c.at.stage(cfg) == Stage::Warmup);
+        let done = rec.iter().all(|c| c.at.stage(cfg) == Stage::Done);
+        let phase = if warm { Phase::Warmup } else { Phase::Sampling };
+        (steps, fraction, phase, done)
+    }
+
+    fn assemble(&self, rec: &Self::Record, _cfg: &RunConfig) -> Run {
+        let kernel = self.0;
+        let d = kernel.dim();
+        let n = rec.len();
+        // Chains of a stopped cost-limited run may hold different numbers of draws:
+        // keep the same (smallest) number of each, so the layout stays chain-major.
+        let m = rec
+            .iter()
+            .map(|c| c.draws.len() / d.max(1))
+            .min()
+            .unwrap_or(0);
+        let mut data = Vec::with_capacity(n * m * d);
+        let mut finals = Vec::with_capacity(n * d);
+        let mut diagnostics = Diagnostics::default();
+        let mut stats = StatSums::default();
+        for ch in rec {
+            data.extend_from_slice(&ch.draws[..m * d]);
+            finals.extend_from_slice(kernel.position(&ch.state));
+            if ch.accept_count > 0 {
+                diagnostics
+                    .chain_acceptance
+                    .push(ch.accept_sum / ch.accept_count as f64);
+            }
+            if let Some(h) = kernel.step_size(&ch.tuning) {
+                diagnostics.step_sizes.push(h);
+            }
+            diagnostics.steps_per_chain.push(ch.at.steps);
+            stats.merge(&ch.at.stats);
+        }
+        diagnostics.stats = means(&stats);
+        diagnostics.final_positions =
+            Some(Particles::from_vec(n, d, finals).expect("one position per chain"));
+        Run {
+            samples: Particles::from_vec(n * m, d, data).expect("m draws per chain"),
+            log_weights: None,
+            chains: n,
+            draws_per_chain: m,
+            evaluations: EvalCounts::ZERO,
+            reported_evaluations: EvalCounts::ZERO,
+            wall_time_secs: 0.0,
+            diagnostics,
+        }
+    }
+}
+
+/// One chain's part of a segment.
+struct ChainSegment {
+    first_step: u64,
+    /// One entry per step; NaN where the kernel reported no acceptance.
+    acceptance: Vec<f64>,
+    reported: EvalCounts,
+    stats: Vec<(&'static str, f64, u64)>,
+}
+
+/// Runs chain `c` for up to `cfg.segment` steps (fewer if it finishes).
+fn advance_chain<K: Kernel>(
+    kernel: &K,
+    cfg: &RunConfig,
+    ch: &mut Record<K>,
+    c: usize,
+) -> Result<ChainSegment, CoreError> {
+    let first_step = ch.at.steps;
+    let mut out = ChainSegment {
+        first_step,
+        acceptance: Vec::with_capacity(cfg.segment as usize),
+        reported: EvalCounts::ZERO,
+        stats: Vec::new(),
+    };
+    let mut sampling_stats: Vec<(&'static str, f64, u64)> = Vec::new();
+    for _ in 0..cfg.segment {
+        let stage = ch.at.stage(cfg);
+        if stage == Stage::Done {
+            break;
+        }
+        let step = ch.at.steps + 1; // 1-based index of the step being taken
+        let info = kernel
+            .step(&ch.tuning, &mut ch.state, &mut ch.rng)
+            .map_err(|d| CoreError::Diverged {
+                step,
+                chain: c,
+                reason: d.reason,
+            })?;
+        let cost = info.evaluations();
+        ch.at.spent += cost;
+        out.reported += cost;
+        let a = info.acceptance();
+        out.acceptance.push(a.unwrap_or(f64::NAN));
+        info.stats(&mut |k, v| {
+            add_stat(&mut out.stats, k, v);
+            if stage == Stage::Sampling {
+                add_stat(&mut sampling_stats, k, v);
+            }
+        });
+        let (adapt, finish, keep) =
+            ch.at
+                .after_step(cfg, stage, cost)
+                .map_err(|reason| CoreError::Diverged {
+                    step,
+                    chain: c,
+                    reason,
+                })?;
+        if adapt {
+            kernel.adapt(&mut ch.tuning, &info, step);
+            if finish {
+                kernel.finish_adaptation(&mut ch.tuning);
+            }
+        } else {
+            if let Some(a) = a {
+                ch.accept_sum += a;
+                ch.accept_count += 1;
+            }
+            if keep {
+                ch.draws.extend_from_slice(kernel.position(&ch.state));
+            }
+        }
+    }
+    for (k, s, n) in sampling_stats {
+        ch.at.stats.add(k, s, n);
+    }
+    Ok(out)
+}
+
+fn means(stats: &StatSums) -> std::collections::BTreeMap<String, f64> {
+    stats
+        .entries
+        .iter()
+        .filter(|e| e.2 > 0)
+        .map(|(k, s, n)| (k.clone(), s / *n as f64))
+        .collect()
+}
+
+/// A population-level cost limit compares the population's spending with the
+/// per-particle thresholds times the number of particles.
+fn population_limits(cfg: &RunConfig, n: usize) -> RunConfig {
+    let k = if cfg.cost_unit.is_some() { n as u64 } else { 1 };
+    RunConfig {
+        warmup: cfg.warmup * k,
+        draws: cfg.draws * k,
+        thin: cfg.thin * k,
+        ..cfg.clone()
+    }
+}
+
+impl<P: PopulationKernel> Engine for Population<'_, P> {
+    type Record = PopulationRecord<P::State>;
+
+    fn dim(&self) -> usize {
+        self.0.dim()
+    }
+
+    fn check(&self, cfg: &RunConfig) -> Result<(), CoreError> {
+        if let Some(len) = self.0.schedule_len() {
+            if cfg.cost_unit.is_some() {
+                return Err(CoreError::invalid(
+                    "cost_unit",
+                    cfg.cost_unit.map_or("", |u| u.name()),
+                    format!("this sampler runs a fixed schedule of {len} steps"),
+                ));
+            }
+            if cfg.total_steps() != len {
+                return Err(CoreError::invalid(
+                    "warmup + draws",
+                    cfg.total_steps(),
+                    format!("this sampler runs a fixed schedule of {len} steps"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn start(&self, init: &Particles, cfg: &RunConfig) -> Result<Self::Record, CoreError> {
+        let x0 = if init.len() == cfg.chains {
+            init.clone()
+        } else {
+            Particles::repeat(init.row(0), cfg.chains)
+        };
+        let (state, spent) = self.0.init(&x0, cfg.seed)?;
+        let mut at = Position {
+            spent,
+            ..Position::default()
+        };
+        at.start(cfg);
+        Ok(PopulationRecord {
+            state,
+            snapshots: Vec::new(),
+            snapshot_log_weights: None,
+            at,
+        })
+    }
+
+    fn count(&self, rec: &Self::Record) -> usize {
+        self.0.positions(&rec.state).len() / self.0.dim().max(1)
+    }
+
+    fn spent(&self, rec: &Self::Record) -> EvalCounts {
+        rec.at.spent
+    }
+
+    fn advance(&self, rec: &mut Self::Record, cfg: &RunConfig) -> Result<Segment, CoreError> {
+        let kernel = self.0;
+        let lim = &population_limits(cfg, self.count(rec));
+        let mut seg = Segment::default();
+        for _ in 0..cfg.segment {
+            let stage = rec.at.stage(lim);
+            if stage == Stage::Done {
+                break;
+            }
+            let step = rec.at.steps + 1;
+            let info = kernel.step(&mut rec.state, step)?;
+            let cost = info.evaluations();
+            rec.at.spent += cost;
+            seg.reported += cost;
+            if let Some(a) = info.acceptance() {
+                seg.acceptance.push((step - 1, a));
+            }
+            info.stats(&mut |k, v| {
+                add_stat(&mut seg.stats, k, v);
+                if stage == Stage::Sampling {
+                    rec.at.stats.add(k, v, 1);
+                }
+            });
+            let (adapt, finish, keep) =
+                rec.at
+                    .after_step(lim, stage, cost)
+                    .map_err(|reason| CoreError::Diverged {
+                        step,
+                        chain: 0,
+                        reason,
+                    })?;
+            if adapt {
+                kernel.adapt(&mut rec.state, &info, step);
+                if finish {
+                    kernel.finish_adaptation(&mut rec.state);
+                }
+            } else if keep {
+                rec.snapshots
+                    .extend_from_slice(kernel.positions(&rec.state));
+                if let Some(w) = kernel.log_weights(&rec.state) {
+                    rec.snapshot_log_weights
+                        .get_or_insert_with(Vec::new)
+                        .extend_from_slice(w);
+                }
+            }
+        }
+        Ok(seg)
+    }
+
+    fn status(&self, rec: &Self::Record, cfg: &RunConfig) -> (u64, f64, Phase, bool) {
+        let lim = population_limits(cfg, self.count(rec));
+        let stage = rec.at.stage(&lim);
+        let phase = if stage == Stage::Warmup {
+            Phase::Warmup
+        } else {
+            Phase::Sampling
+        };
+        (
+            rec.at.steps,
+            rec.at.fraction(&lim),
+            phase,
+            stage == Stage::Done,
+        )
+    }
+
+    fn assemble(&self, rec: &Self::Record, _cfg: &RunConfig) -> Run {
+        let kernel = self.0;
+        let d = kernel.dim();
+        let positions = kernel.positions(&rec.state);
+        let n = positions.len() / d.max(1);
+        let m = rec.snapshots.len().checked_div(n * d).unwrap_or(0);
+        // Snapshots are step-major; the run is particle-major (chain-major).
+        let mut data = Vec::with_capacity(n * m * d);
+        for i in 0..n {
+            for k in 0..m {
+                let at = (k * n + i) * d;
+                data.extend_from_slice(&rec.snapshots[at..at + d]);
+            }
+        }
+        let log_weights = rec.snapshot_log_weights.as_ref().map(|w| {
+            let mut out = Vec::with_capacity(n * m);
+            for i in 0..n {
+                for k in 0..m {
+                    out.push(w[k * n + i]);
+                }
+            }
+            out
+        });
+        let mut diagnostics = Diagnostics {
+            final_positions: Some(
+                Particles::from_vec(n, d, positions.to_vec()).expect("n × d positions"),
+            ),
+            steps_per_chain: vec![rec.at.steps],
+            stats: means(&rec.at.stats),
+            ..Diagnostics::default()
+        };
+        kernel.diagnostics(&rec.state, &mut diagnostics);
+        Run {
+            samples: Particles::from_vec(n * m, d, data).expect("m snapshots of n particles"),
+            log_weights,
+            chains: n,
+            draws_per_chain: m,
+            evaluations: EvalCounts::ZERO,
+            reported_evaluations: EvalCounts::ZERO,
+            wall_time_secs: 0.0,
+            diagnostics,
+        }
+    }
+}
+
+/// Drives a sampler (chains of a [`Kernel`], or a [`PopulationKernel`]).
+pub struct Runner<'a, E: Engine> {
+    engine: E,
     config: RunConfig,
     observers: Vec<Box<dyn Observer + 'a>>,
     counter: Option<&'a dyn EvalSource>,
     checkpoint: Option<PathBuf>,
 }
 
-impl<'a, K: Kernel> Runner<'a, K> {
-    /// Validates the config.
+impl<'a, K: Kernel> Runner<'a, Chains<'a, K>> {
+    /// Independent chains of `kernel`; validates the config.
     pub fn new(kernel: &'a K, config: RunConfig) -> Result<Self, CoreError> {
+        Runner::with_engine(Chains(kernel), config)
+    }
+}
+
+impl<'a, P: PopulationKernel> Runner<'a, Population<'a, P>> {
+    /// A population kernel (`config.chains` = particles); validates the config,
+    /// including a fixed schedule's length.
+    pub fn population(kernel: &'a P, config: RunConfig) -> Result<Self, CoreError> {
+        Runner::with_engine(Population(kernel), config)
+    }
+}
+
+impl<'a, E: Engine> Runner<'a, E> {
+    fn with_engine(engine: E, config: RunConfig) -> Result<Self, CoreError> {
         config.validate()?;
+        engine.check(&config)?;
         Ok(Runner {
-            kernel,
+            engine,
             config,
             observers: Vec::new(),
             counter: None,
@@ -152,10 +774,22 @@ impl<'a, K: Kernel> Runner<'a, K> {
         self
     }
 
+    /// Adds a boxed observer.
+    pub fn observe_boxed(mut self, obs: Box<dyn Observer + 'a>) -> Self {
+        self.observers.push(obs);
+        self
+    }
+
     /// Reads evaluation counts from `counter` (usually the [`crate::Counted`] target
     /// the kernel evaluates).
     pub fn count_with(mut self, counter: &'a dyn EvalSource) -> Self {
         self.counter = Some(counter);
+        self
+    }
+
+    /// Sets [`RunConfig::checkpoint_every`] (part of the config a resume must match).
+    pub fn checkpoint_every(mut self, steps: u64) -> Self {
+        self.config.checkpoint_every = steps;
         self
     }
 
@@ -168,7 +802,7 @@ impl<'a, K: Kernel> Runner<'a, K> {
     /// Runs from `init` (n × d with n = `chains`, or a single row used for every
     /// chain).
     pub fn run(self, init: &Particles) -> Result<Outcome, CoreError> {
-        let d = self.kernel.dim();
+        let d = self.engine.dim();
         let n = self.config.chains;
         if init.dim() != d {
             return Err(CoreError::dim("initial positions", d, init.dim()));
@@ -180,61 +814,39 @@ impl<'a, K: Kernel> Runner<'a, K> {
                 init.len(),
             ));
         }
-        let kernel = self.kernel;
-        let seed = self.config.seed;
-        let kept = self.config.kept();
         let evals_at_start = self.counts();
-        let chains = (0..n)
-            .into_par_iter()
-            .map(|c| {
-                let x0 = init.row(if init.len() == 1 { 0 } else { c });
-                let state = kernel.init(x0).map_err(|e| match e {
-                    CoreError::NonFiniteLogDensity { value, .. } => {
-                        CoreError::NonFiniteLogDensity {
-                            step: 0,
-                            particle: c,
-                            value,
-                        }
-                    }
-                    other => other,
-                })?;
-                Ok(ChainRecord {
-                    state,
-                    tuning: kernel.initial_tuning(),
-                    rng: rng::stream(seed, c as u64),
-                    draws: Vec::with_capacity(kept * d),
-                    accept_sum: 0.0,
-                    accept_count: 0,
-                })
-            })
-            .collect::<Result<Vec<_>, CoreError>>()?;
+        let t0 = Instant::now();
+        let record = self.engine.start(init, &self.config)?;
+        let reported = self.engine.spent(&record);
         let ck = Checkpoint {
             format: FORMAT.to_string(),
             config: self.config.clone(),
             dim: d,
-            step: 0,
-            chains,
-            acceptance_per_step: Vec::new(),
+            record,
+            acceptance_sum: Vec::new(),
+            acceptance_count: Vec::new(),
             // Initialization evaluates the target too: count it.
             evaluations: self.counts().since(&evals_at_start),
-            wall_time_secs: 0.0,
+            counted: self.counter.is_some(),
+            reported,
+            wall_time_secs: t0.elapsed().as_secs_f64(),
         };
         self.drive(ck)
     }
 
-    /// Continues the run saved at `path`. The kernel must be the one the run
+    /// Continues the run saved at `path`. The sampler must be the one the run
     /// started with; the config must match the checkpoint's.
     pub fn resume(self, path: &Path) -> Result<Outcome, CoreError> {
-        let ck: Checkpoint<K::State, K::Tuning> = Checkpoint::load(path)?;
+        let ck: Checkpoint<E::Record> = Checkpoint::load(path)?;
         let bad = |reason: String| CoreError::Checkpoint {
             path: path.to_path_buf(),
             reason,
         };
-        if ck.dim != self.kernel.dim() {
+        if ck.dim != self.engine.dim() {
             return Err(bad(format!(
-                "dimension {} but the kernel has {}",
+                "dimension {} but the sampler has {}",
                 ck.dim,
-                self.kernel.dim()
+                self.engine.dim()
             )));
         }
         if ck.config != self.config {
@@ -243,62 +855,60 @@ impl<'a, K: Kernel> Runner<'a, K> {
                 ck.config, self.config
             )));
         }
-        if ck.chains.len() != self.config.chains {
-            return Err(bad(format!("{} chains saved", ck.chains.len())));
+        let saved = self.engine.count(&ck.record);
+        if saved != self.config.chains {
+            return Err(bad(format!(
+                "{saved} chains saved, the run has {}",
+                self.config.chains
+            )));
         }
         self.drive(ck)
     }
 
-    fn drive(mut self, mut ck: Checkpoint<K::State, K::Tuning>) -> Result<Outcome, CoreError> {
-        let kernel = self.kernel;
+    fn drive(mut self, mut ck: Checkpoint<E::Record>) -> Result<Outcome, CoreError> {
         let cfg = self.config.clone();
-        let total = cfg.total_steps();
         let evals_at_start = self.counts();
         let evals_before = ck.evaluations;
-        let mut last_checkpoint = ck.step;
-        while ck.step < total {
+        let (mut step, _, _, mut done) = self.engine.status(&ck.record, &cfg);
+        let mut last_checkpoint = step;
+        while !done {
             let t0 = Instant::now();
-            let from = ck.step;
-            let to = (from + cfg.segment).min(total);
-            let results: Vec<Result<Vec<f64>, CoreError>> = ck
-                .chains
-                .par_iter_mut()
-                .enumerate()
-                .map(|(c, ch)| advance(kernel, &cfg, ch, c, from, to))
-                .collect();
-            let mut per_chain = Vec::with_capacity(results.len());
-            for r in results {
-                per_chain.push(r?);
-            }
-            // Mean acceptance per step, reduced in chain order (deterministic).
-            let len = (to - from) as usize;
-            let mut seg_mean = None;
-            if per_chain.first().is_some_and(|a| a.len() == len) {
-                let mut acc = vec![0.0; len];
-                for a in &per_chain {
-                    for (s, v) in acc.iter_mut().zip(a) {
-                        *s += v;
-                    }
+            let seg = self.engine.advance(&mut ck.record, &cfg)?;
+            // Acceptance per step index, summed in chain order (deterministic).
+            for &(s, a) in &seg.acceptance {
+                let s = s as usize;
+                if ck.acceptance_sum.len() <= s {
+                    ck.acceptance_sum.resize(s + 1, 0.0);
+                    ck.acceptance_count.resize(s + 1, 0);
                 }
-                let n = per_chain.len() as f64;
-                acc.iter_mut().for_each(|v| *v /= n);
-                seg_mean = Some(acc.iter().sum::<f64>() / len as f64);
-                ck.acceptance_per_step.extend(acc);
+                ck.acceptance_sum[s] += a;
+                ck.acceptance_count[s] += 1;
             }
-            ck.step = to;
+            ck.reported += seg.reported;
             ck.wall_time_secs += t0.elapsed().as_secs_f64();
             ck.evaluations = evals_before + self.counts().since(&evals_at_start);
-
+            let (now, fraction, phase, finished) = self.engine.status(&ck.record, &cfg);
+            step = now;
+            done = finished;
+            let mean_acceptance = (!seg.acceptance.is_empty()).then(|| {
+                seg.acceptance.iter().map(|a| a.1).sum::<f64>() / seg.acceptance.len() as f64
+            });
             let progress = Progress {
-                step: to,
-                total,
-                phase: if to <= cfg.warmup {
-                    Phase::Warmup
+                step,
+                total: cfg.cost_unit.is_none().then(|| cfg.total_steps()),
+                fraction,
+                phase,
+                mean_acceptance,
+                evaluations: if ck.counted {
+                    ck.evaluations
                 } else {
-                    Phase::Sampling
+                    ck.reported
                 },
-                mean_acceptance: seg_mean,
-                evaluations: ck.evaluations,
+                stats: seg
+                    .stats
+                    .iter()
+                    .map(|&(k, s, c)| (k, s / c as f64))
+                    .collect(),
             };
             let mut stop = false;
             for obs in self.observers.iter_mut() {
@@ -306,106 +916,47 @@ impl<'a, K: Kernel> Runner<'a, K> {
                     stop = true;
                 }
             }
-            let periodic = cfg.checkpoint_every > 0 && to - last_checkpoint >= cfg.checkpoint_every;
+            let periodic =
+                cfg.checkpoint_every > 0 && step - last_checkpoint >= cfg.checkpoint_every;
             if let Some(path) = &self.checkpoint
                 && (stop || periodic)
-                && to < total
+                && !done
             {
                 ck.save(path)?;
-                last_checkpoint = to;
+                last_checkpoint = step;
             }
-            if stop && to < total {
+            if stop && !done {
                 let checkpoint = self.checkpoint.take();
-                let partial = assemble(kernel, &ck);
+                let partial = self.assemble(&ck);
                 return Ok(Outcome::Stopped {
-                    step: to,
+                    step,
                     checkpoint,
                     partial,
                 });
             }
         }
-        Ok(Outcome::Finished(assemble(kernel, &ck)))
+        Ok(Outcome::Finished(self.assemble(&ck)))
+    }
+
+    fn assemble(&self, ck: &Checkpoint<E::Record>) -> Run {
+        let mut run = self.engine.assemble(&ck.record, &ck.config);
+        run.diagnostics.acceptance_per_step = ck
+            .acceptance_sum
+            .iter()
+            .zip(&ck.acceptance_count)
+            .map(|(s, &c)| if c > 0 { s / c as f64 } else { f64::NAN })
+            .collect();
+        run.evaluations = if ck.counted {
+            ck.evaluations
+        } else {
+            ck.reported
+        };
+        run.reported_evaluations = ck.reported;
+        run.wall_time_secs = ck.wall_time_secs;
+        run
     }
 
     fn counts(&self) -> EvalCounts {
         self.counter.map(|c| c.counts()).unwrap_or_default()
-    }
-}
-
-/// Runs chain `c` from step `from` to `to` (global step indices, 0-based count of
-/// completed steps). Returns the acceptance probability of each step if the
-/// kernel reports one.
-fn advance<K: Kernel>(
-    kernel: &K,
-    cfg: &RunConfig,
-    ch: &mut Record<K>,
-    c: usize,
-    from: u64,
-    to: u64,
-) -> Result<Vec<f64>, CoreError> {
-    let mut acc = Vec::with_capacity((to - from) as usize);
-    for s in from..to {
-        let step = s + 1; // 1-based index of the step being taken
-        let info = kernel
-            .step(&ch.tuning, &mut ch.state, &mut ch.rng)
-            .map_err(|d| CoreError::Diverged {
-                step,
-                chain: c,
-                reason: d.reason,
-            })?;
-        let a = info.acceptance();
-        if let Some(a) = a {
-            acc.push(a);
-        }
-        if step <= cfg.warmup {
-            kernel.adapt(&mut ch.tuning, &info, step);
-            if step == cfg.warmup {
-                kernel.finish_adaptation(&mut ch.tuning);
-            }
-        } else {
-            if let Some(a) = a {
-                ch.accept_sum += a;
-                ch.accept_count += 1;
-            }
-            if (step - cfg.warmup).is_multiple_of(cfg.thin) {
-                ch.draws.extend_from_slice(kernel.position(&ch.state));
-            }
-        }
-    }
-    Ok(acc)
-}
-
-fn assemble<K: Kernel>(kernel: &K, ck: &Checkpoint<K::State, K::Tuning>) -> Run {
-    let d = ck.dim;
-    let n = ck.chains.len();
-    let m = ck.chains.first().map_or(0, |c| c.draws.len() / d.max(1));
-    let mut data = Vec::with_capacity(n * m * d);
-    let mut finals = Vec::with_capacity(n * d);
-    let mut chain_acceptance = Vec::new();
-    let mut step_sizes = Vec::new();
-    for ch in &ck.chains {
-        data.extend_from_slice(&ch.draws);
-        finals.extend_from_slice(kernel.position(&ch.state));
-        if ch.accept_count > 0 {
-            chain_acceptance.push(ch.accept_sum / ch.accept_count as f64);
-        }
-        if let Some(h) = kernel.step_size(&ch.tuning) {
-            step_sizes.push(h);
-        }
-    }
-    let samples = Particles::from_vec(n * m, d, data).expect("chains keep equal draw counts");
-    let final_positions = Particles::from_vec(n, d, finals).expect("one position per chain");
-    Run {
-        samples,
-        chains: n,
-        draws_per_chain: m,
-        evaluations: ck.evaluations,
-        wall_time_secs: ck.wall_time_secs,
-        diagnostics: Diagnostics {
-            acceptance_per_step: ck.acceptance_per_step.clone(),
-            chain_acceptance,
-            step_sizes,
-            final_positions: Some(final_positions),
-        },
     }
 }

@@ -44,6 +44,14 @@ pub trait Target: Send + Sync {
     fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
         None
     }
+
+    /// Data terms `log p(y_i | x)` one evaluation of the full density (or of its
+    /// gradient) touches: N for a [`FiniteSumTarget`] over N data points, 0 (the
+    /// default) for closed-form targets. [`crate::Counted`] counts them, so a run
+    /// on a posterior reports its cost in data passes as well as in evaluations.
+    fn data_terms(&self) -> u64 {
+        0
+    }
 }
 
 /// A target with an analytic gradient, evaluated together with the value.
@@ -105,20 +113,26 @@ pub trait FiniteSumTarget: GradTarget {
 
     /// Unbiased minibatch estimate of the log density and its gradient:
     /// `log p(x) + (N/|B|) Σ_{i∈B} log p(y_i|x)` (Welling & Teh 2011, eq. 4).
-    /// An empty batch returns the prior alone.
-    fn minibatch_log_density_grad(&self, x: &[f64], batch: &[usize], grad: &mut [f64]) -> f64 {
-        let d = self.dim();
+    /// An empty batch returns the prior alone. `scratch` (length d) is caller memory
+    /// for the batch's gradient sum, so the call allocates nothing.
+    fn minibatch_log_density_grad(
+        &self,
+        x: &[f64],
+        batch: &[usize],
+        grad: &mut [f64],
+        scratch: &mut [f64],
+    ) -> f64 {
         let lp = self.log_prior_grad(x, grad);
         if batch.is_empty() {
             return lp;
         }
-        let mut acc = vec![0.0; d];
+        scratch.iter_mut().for_each(|a| *a = 0.0);
         let mut ll = 0.0;
         for &i in batch {
-            ll += self.log_term_grad_add(i, x, &mut acc);
+            ll += self.log_term_grad_add(i, x, scratch);
         }
         let scale = self.n_terms() as f64 / batch.len() as f64;
-        for (g, a) in grad.iter_mut().zip(&acc) {
+        for (g, a) in grad.iter_mut().zip(scratch.iter()) {
             *g += scale * a;
         }
         lp + scale * ll
@@ -152,11 +166,24 @@ macro_rules! forward_target {
             fn log_density_batch(&self, xs: &[f64], out: &mut [f64]) { (**self).log_density_batch(xs, out) }
             fn log_z(&self) -> Option<f64> { (**self).log_z() }
             fn exact_sampler(&self) -> Option<&dyn ExactSampler> { (**self).exact_sampler() }
+            fn data_terms(&self) -> u64 { (**self).data_terms() }
         }
         impl<T: GradTarget + ?Sized> GradTarget for $ptr {
             fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 { (**self).log_density_grad(x, grad) }
             fn log_density_grad_batch(&self, xs: &[f64], grads: &mut [f64], out: &mut [f64]) {
                 (**self).log_density_grad_batch(xs, grads, out)
+            }
+        }
+        impl<T: FiniteSumTarget + ?Sized> FiniteSumTarget for $ptr {
+            fn n_terms(&self) -> usize { (**self).n_terms() }
+            fn log_prior_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 { (**self).log_prior_grad(x, grad) }
+            fn log_term_grad_add(&self, i: usize, x: &[f64], grad: &mut [f64]) -> f64 {
+                (**self).log_term_grad_add(i, x, grad)
+            }
+            fn minibatch_log_density_grad(
+                &self, x: &[f64], batch: &[usize], grad: &mut [f64], scratch: &mut [f64],
+            ) -> f64 {
+                (**self).minibatch_log_density_grad(x, batch, grad, scratch)
             }
         }
     )*};

@@ -2,7 +2,7 @@
 //! estimator (Welling & Teh 2011, eq. 4), checked exactly on a small regression.
 
 use sampo_core::numdiff::check_gradient;
-use sampo_core::{FiniteSumTarget, GradTarget, Target};
+use sampo_core::{Counted, EvalCounts, EvalSource, FiniteSumTarget, GradTarget, Target};
 
 /// y_i ~ N(a·t_i + b, 1), prior N(0, 10² I) on (a, b).
 struct Regression {
@@ -17,6 +17,9 @@ impl Target for Regression {
     fn log_density(&self, x: &[f64]) -> f64 {
         let mut g = [0.0; 2];
         self.full_log_density_grad(x, &mut g)
+    }
+    fn data_terms(&self) -> u64 {
+        self.t.len() as u64
     }
 }
 impl GradTarget for Regression {
@@ -75,7 +78,7 @@ fn minibatch_estimator_is_unbiased_over_all_batches() {
     for i in 0..6 {
         for j in (i + 1)..6 {
             let mut g = [0.0; 2];
-            sum += r.minibatch_log_density_grad(&x, &[i, j], &mut g);
+            sum += r.minibatch_log_density_grad(&x, &[i, j], &mut g, &mut [0.0; 2]);
             sum_g[0] += g[0];
             sum_g[1] += g[1];
             count += 1.0;
@@ -87,9 +90,34 @@ fn minibatch_estimator_is_unbiased_over_all_batches() {
     // The whole data set as one batch is the full value; an empty batch is the prior.
     let mut g = [0.0; 2];
     let all: Vec<usize> = (0..6).collect();
-    assert!((r.minibatch_log_density_grad(&x, &all, &mut g) - full).abs() < 1e-12);
+    assert!((r.minibatch_log_density_grad(&x, &all, &mut g, &mut [0.0; 2]) - full).abs() < 1e-12);
     let mut gp = [0.0; 2];
     let prior = r.log_prior_grad(&x, &mut gp);
-    assert_eq!(r.minibatch_log_density_grad(&x, &[], &mut g), prior);
+    assert_eq!(
+        r.minibatch_log_density_grad(&x, &[], &mut g, &mut [0.0; 2]),
+        prior
+    );
     assert_eq!(g, gp);
+}
+
+#[test]
+fn counting_reports_data_terms_of_full_and_minibatch_evaluations() {
+    // A full evaluation touches all N = 6 terms; a minibatch of 2 touches 2; the
+    // prior touches none. Batch sizes and scratch reuse allocate nothing.
+    let r = Counted::new(data());
+    let x = [0.1, 0.2];
+    let mut g = [0.0; 2];
+    let mut scratch = [0.0; 2];
+    r.log_density(&x);
+    r.log_density_grad(&x, &mut g);
+    r.minibatch_log_density_grad(&x, &[1, 4], &mut g, &mut scratch);
+    r.log_prior_grad(&x, &mut g);
+    assert_eq!(
+        r.counts(),
+        EvalCounts {
+            density: 1,
+            gradient: 1,
+            data_terms: 6 + 6 + 2,
+        }
+    );
 }

@@ -3,8 +3,8 @@
 
 use sampo_core::rng::{self, StreamRng};
 use sampo_core::{
-    CoreError, Counted, Divergence, EvalSource, GradTarget, Kernel, Outcome, Particles, RunConfig,
-    Runner, StepInfo, StopAfter, Target,
+    CoreError, CostUnit, Counted, Divergence, EvalCounts, EvalSource, GradTarget, Kernel, Outcome,
+    Particles, RunConfig, Runner, StepInfo, StopAfter, Target,
 };
 use serde::{Deserialize, Serialize};
 
@@ -34,10 +34,14 @@ impl GradTarget for Gauss {
 }
 
 /// Random-walk Metropolis with a per-chain adaptive scale: enough to exercise every
-/// runner hook (state, tuning, adaptation, acceptance, divergence).
+/// runner hook (state, tuning, adaptation, acceptance, divergence, statistics).
+/// With `extra_tries` > 0 each step also makes a random number (0 ..= extra_tries)
+/// of further proposals from the same point and keeps the last: a kernel of
+/// variable cost per step, like a slice sampler.
 struct Rwm<'a> {
     target: &'a Counted<Gauss>,
     diverge_on_nan: bool,
+    extra_tries: u64,
 }
 #[derive(Clone, Serialize, Deserialize)]
 struct RwmState {
@@ -49,10 +53,16 @@ struct RwmState {
 struct Scale {
     log_h: f64,
 }
-struct Info(f64);
+struct Info(f64, u64);
 impl StepInfo for Info {
+    fn evaluations(&self) -> EvalCounts {
+        EvalCounts::density(self.1)
+    }
     fn acceptance(&self) -> Option<f64> {
         Some(self.0)
+    }
+    fn stats(&self, visit: &mut dyn FnMut(&'static str, f64)) {
+        visit("tries", self.1 as f64);
     }
 }
 impl Kernel for Rwm<'_> {
@@ -62,7 +72,7 @@ impl Kernel for Rwm<'_> {
     fn dim(&self) -> usize {
         self.target.dim()
     }
-    fn init(&self, x0: &[f64]) -> Result<RwmState, CoreError> {
+    fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(RwmState, EvalCounts), CoreError> {
         let lp = self.target.log_density(x0);
         if !lp.is_finite() {
             return Err(CoreError::NonFiniteLogDensity {
@@ -71,21 +81,32 @@ impl Kernel for Rwm<'_> {
                 value: lp,
             });
         }
-        Ok(RwmState {
-            x: x0.to_vec(),
-            lp,
-            prop: x0.to_vec(),
-        })
+        Ok((
+            RwmState {
+                x: x0.to_vec(),
+                lp,
+                prop: x0.to_vec(),
+            },
+            EvalCounts::density(1),
+        ))
     }
     fn initial_tuning(&self) -> Scale {
         Scale { log_h: 0.0 }
     }
     fn step(&self, t: &Scale, s: &mut RwmState, r: &mut StreamRng) -> Result<Info, Divergence> {
         let h = t.log_h.exp();
-        for (p, x) in s.prop.iter_mut().zip(&s.x) {
-            *p = x + h * rng::standard_normal(r);
+        let tries = 1 + if self.extra_tries > 0 {
+            (rng::uniform(r) * (self.extra_tries + 1) as f64) as u64
+        } else {
+            0
+        };
+        let mut lp = f64::NAN;
+        for _ in 0..tries {
+            for (p, x) in s.prop.iter_mut().zip(&s.x) {
+                *p = x + h * rng::standard_normal(r);
+            }
+            lp = self.target.log_density(&s.prop);
         }
-        let lp = self.target.log_density(&s.prop);
         if lp.is_nan() && self.diverge_on_nan {
             return Err(Divergence {
                 reason: "log density = NaN".into(),
@@ -100,7 +121,7 @@ impl Kernel for Rwm<'_> {
             std::mem::swap(&mut s.x, &mut s.prop);
             s.lp = lp;
         }
-        Ok(Info(a))
+        Ok(Info(a, tries))
     }
     fn position<'s>(&self, s: &'s RwmState) -> &'s [f64] {
         &s.x
@@ -129,6 +150,7 @@ fn run_with_threads(threads: usize) -> sampo_core::Run {
     let k = Rwm {
         target: &target,
         diverge_on_nan: false,
+        extra_tries: 0,
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -159,6 +181,11 @@ fn identical_output_for_one_and_two_threads() {
     assert_eq!(a.samples.len(), 7 * (400 / 3));
     assert_eq!(a.diagnostics.acceptance_per_step.len(), 550);
     assert_eq!(a.diagnostics.step_sizes.len(), 7);
+    // What the kernel reported equals what the counted target measured.
+    assert_eq!(a.reported_evaluations, a.evaluations);
+    // The key-value statistic reaches the run: one try per step here.
+    assert_eq!(a.diagnostics.stats.get("tries"), Some(&1.0));
+    assert_eq!(a.diagnostics.steps_per_chain, vec![550; 7]);
 }
 
 #[test]
@@ -173,6 +200,7 @@ fn stopped_and_resumed_run_is_bit_identical() {
     let k = Rwm {
         target: &target,
         diverge_on_nan: false,
+        extra_tries: 0,
     };
     let init = Particles::repeat(&[1.0, -1.0, 0.5], 1);
     let full = Runner::new(&k, config())
@@ -240,6 +268,7 @@ fn errors_name_step_and_chain() {
     let k = Rwm {
         target: &target,
         diverge_on_nan: true,
+        extra_tries: 0,
     };
     let err = Runner::new(&k, RunConfig::new(4, 0, 100_000, 1))
         .unwrap()
@@ -298,5 +327,124 @@ fn run_config_reads_toml_like_json_and_rejects_unknown_fields() {
             r#"{"chains":4,"warmup":10,"draws":20,"seed":3,"thinn":2}"#
         )
         .is_err()
+    );
+}
+
+/// A cost-limited run: 6 chains of a kernel spending 1 to 4 density evaluations per
+/// step, warm-up 300 evaluations (initialization included), then a draw every 50
+/// evaluations until 8 are kept.
+fn cost_config() -> RunConfig {
+    let mut c = RunConfig::new(6, 300, 400, 77);
+    c.thin = 50;
+    c.segment = 40;
+    c.cost_unit = Some(CostUnit::Density);
+    c
+}
+
+fn variable_cost_run(
+    threads: usize,
+    stop_at: Option<u64>,
+    path: Option<&std::path::Path>,
+) -> Outcome {
+    let target = Counted::new(Gauss {
+        d: 2,
+        nan_above: f64::INFINITY,
+    });
+    let k = Rwm {
+        target: &target,
+        diverge_on_nan: false,
+        extra_tries: 3,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut r = Runner::new(&k, cost_config()).unwrap().count_with(&target);
+        if let Some(p) = path {
+            r = r.checkpoint_to(p);
+        }
+        if let Some(s) = stop_at {
+            r = r.observe(StopAfter(s));
+        }
+        match (stop_at, path) {
+            (None, Some(p)) if p.exists() => r.resume(p).unwrap(),
+            _ => r.run(&Particles::repeat(&[0.5, -0.5], 1)).unwrap(),
+        }
+    })
+}
+
+#[test]
+fn cost_limited_chains_stop_on_their_share() {
+    let Outcome::Finished(a) = variable_cost_run(1, None, None) else {
+        panic!("finished expected")
+    };
+    let Outcome::Finished(b) = variable_cost_run(2, None, None) else {
+        panic!("finished expected")
+    };
+    assert_eq!(a.samples, b.samples);
+    assert_eq!(a.diagnostics, b.diagnostics);
+    assert_eq!(a.reported_evaluations, a.evaluations);
+    assert_eq!(a.draws_per_chain, 400 / 50);
+    // Chains take different numbers of steps (the cost per step varies) ...
+    let steps = &a.diagnostics.steps_per_chain;
+    assert!(steps.iter().any(|&s| s != steps[0]), "{steps:?}");
+    // ... and each spends its share, overshooting by less than one step (4 evaluations):
+    // warm-up ends at >= 300 and the last draw at >= 300 + 400, so in total between
+    // 700 and 700 + 2·(4 − 1) per chain (at most 3 over at each of the two thresholds).
+    let total = a.evaluations.density;
+    assert!(
+        (6 * 700..=6 * 706).contains(&total),
+        "{total} density evaluations for 6 chains"
+    );
+    // Mean tries per step over the sampling steps: uniform on 1..=4, mean 2.5.
+    let tries = a.diagnostics.stats["tries"];
+    assert!((tries - 2.5).abs() < 0.3, "{tries}");
+}
+
+#[test]
+fn cost_limited_run_resumes_bit_identically() {
+    let dir = std::env::temp_dir().join(format!("sampo-cost-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("cost.ckpt.json");
+    let Outcome::Finished(full) = variable_cost_run(2, None, None) else {
+        panic!("finished expected")
+    };
+    let Outcome::Stopped { step, partial, .. } = variable_cost_run(2, Some(120), Some(&path))
+    else {
+        panic!("should stop")
+    };
+    assert!(step >= 120);
+    assert!(partial.draws_per_chain < full.draws_per_chain);
+    let Outcome::Finished(resumed) = variable_cost_run(1, None, Some(&path)) else {
+        panic!("finished expected")
+    };
+    assert_eq!(resumed.samples, full.samples);
+    assert_eq!(resumed.diagnostics, full.diagnostics);
+    assert_eq!(resumed.evaluations, full.evaluations);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_budget_unit_the_kernel_never_spends_is_an_error_not_a_hang() {
+    let target = Counted::new(Gauss {
+        d: 1,
+        nan_above: f64::INFINITY,
+    });
+    let k = Rwm {
+        target: &target,
+        diverge_on_nan: false,
+        extra_tries: 0,
+    };
+    let mut c = RunConfig::new(2, 10, 100, 1);
+    c.cost_unit = Some(CostUnit::Gradient);
+    let e = Runner::new(&k, c)
+        .unwrap()
+        .run(&Particles::repeat(&[0.0], 1))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`gradient`") && e.contains("cannot limit"),
+        "{e}"
     );
 }
