@@ -13,6 +13,7 @@
 //! | [`histogram`] | histogram KL on 1-D/2-D marginals |
 //! | [`ess`] | ESS/IAT (Geyer; GPSS convention), MCSE |
 //! | [`rhat`] | rank-normalized split R̂ |
+//! | [`diagnostics`] | per-coordinate MCMC summary (bulk/tail ESS, MCSE, R̂), Sampo or ArviZ convention |
 //! | [`modes`] | mode assignment, mode weights + χ², entropic mode coverage |
 //! | [`gaussian`] | W2 between Gaussians in closed form |
 //! | [`logz`] | log Z estimates and errors |
@@ -22,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod diagnostics;
 mod error;
 pub mod ess;
 pub mod free_energy;

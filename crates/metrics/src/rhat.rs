@@ -20,7 +20,7 @@
 //! ~1e-10, ample here: R̂ depends on z only through variances).
 
 use crate::MetricError;
-use crate::ess::autocovariance;
+use crate::diagnostics::{EssConvention, ess_bulk_with};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Average ranks (1-based; ties get the mean of their positions).
@@ -56,7 +56,7 @@ pub fn rank_normalize(values: &[f64]) -> Vec<f64> {
 }
 
 /// Validates the chains and returns the split chains (2M chains of ⌊N/2⌋ draws).
-fn split(chains: &[Vec<f64>]) -> Result<Vec<&[f64]>, MetricError> {
+pub(crate) fn split(chains: &[Vec<f64>]) -> Result<Vec<&[f64]>, MetricError> {
     let name = "chains";
     if chains.is_empty() {
         return Err(MetricError::invalid(name, "no chains"));
@@ -91,14 +91,14 @@ fn split(chains: &[Vec<f64>]) -> Result<Vec<&[f64]>, MetricError> {
 }
 
 /// Pools split chains, applies `f` to the pooled draws, and cuts them back.
-fn transform_pooled(split: &[&[f64]], f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<Vec<f64>> {
+pub(crate) fn transform_pooled(split: &[&[f64]], f: impl Fn(&[f64]) -> Vec<f64>) -> Vec<Vec<f64>> {
     let n = split[0].len();
     let pooled: Vec<f64> = split.iter().flat_map(|c| c.iter().copied()).collect();
     f(&pooled).chunks(n).map(<[f64]>::to_vec).collect()
 }
 
 /// (W, var̂⁺) of equal-length chains.
-fn variances(chains: &[Vec<f64>]) -> (f64, f64) {
+pub(crate) fn variances(chains: &[Vec<f64>]) -> (f64, f64) {
     let n = chains[0].len() as f64;
     let m = chains.len() as f64;
     let means: Vec<f64> = chains.iter().map(|c| c.iter().sum::<f64>() / n).collect();
@@ -168,44 +168,13 @@ pub fn split_rhat(chains: &[Vec<f64>]) -> Result<f64, MetricError> {
 /// ρ̂_t = 1 − (W − mean_m γ̂_{m,t}) / var̂⁺ with γ̂_{m,t} the biased autocovariances of
 /// split chain m, truncated by Geyer's initial monotone sequence (pairs
 /// P_k = ρ̂_{2k} + ρ̂_{2k+1} while positive, made non-increasing), τ̂ = −1 + 2 Σ P_k,
-/// ESS = S / τ̂ with S = 2M⌊N/2⌋. Stan's additional caps (τ̂ ≥ 1/log10(S)) are not
-/// applied.
+/// ESS = S / τ̂ with S = 2M⌊N/2⌋. Stan's additional steps (the extra even-lag term and
+/// the cap τ̂ ≥ 1/log10(S)) are not applied: this is
+/// [`crate::diagnostics::ess_bulk_with`] with [`EssConvention::Sampo`]; use
+/// [`EssConvention::Arviz`] there for Stan/ArviZ's value. Errors as [`split_rhat`],
+/// and when τ̂ ≤ 0 (strongly antithetic chains, ρ̂_1 < −1/2).
 pub fn ess_bulk(chains: &[Vec<f64>]) -> Result<f64, MetricError> {
-    let sp = split(chains)?;
-    let z = transform_pooled(&sp, rank_normalize);
-    let (w, var_plus) = variances(&z);
-    if w.is_nan() || w <= 0.0 {
-        return Err(MetricError::invalid(
-            "chains",
-            "zero within-chain variance after rank normalization",
-        ));
-    }
-    let n = z[0].len();
-    let m = z.len() as f64;
-    let acovs: Vec<Vec<f64>> = z.iter().map(|c| autocovariance(c)).collect();
-    let rho = |t: usize| {
-        let mean_acov = acovs.iter().map(|a| a[t]).sum::<f64>() / m;
-        1.0 - (w - mean_acov) / var_plus
-    };
-    let mut sum = 0.0;
-    let mut prev = f64::INFINITY;
-    let mut k = 0;
-    while 2 * k + 1 < n {
-        let p = if k == 0 {
-            1.0 + rho(1)
-        } else {
-            rho(2 * k) + rho(2 * k + 1)
-        };
-        if p <= 0.0 {
-            break;
-        }
-        let p = p.min(prev);
-        sum += p;
-        prev = p;
-        k += 1;
-    }
-    let tau = -1.0 + 2.0 * sum;
-    Ok(m * n as f64 / tau)
+    ess_bulk_with(chains, EssConvention::Sampo)
 }
 
 #[cfg(test)]
