@@ -5,7 +5,8 @@
 //! | module | what |
 //! |---|---|
 //! | [`ot`] | exact W2 (optimal transport, squared-Euclidean cost), uniform and weighted |
-//! | [`sliced`] | sliced W2 (sorted random projections) |
+//! | [`sliced`] | sliced W2 (sorted random projections), uniform and weighted |
+//! | [`marginal`] | exact 1-D W2 and two-sample KS per coordinate, uniform and weighted |
 //! | [`sinkhorn`] | log-domain Sinkhorn divergence |
 //! | [`mmd`] | MMD² with multi-bandwidth RBF kernels and the median heuristic |
 //! | [`knn`] | k-d tree, k-NN entropy and the Wang–Kulkarni–Verdú KL between samples |
@@ -20,6 +21,7 @@
 //! | [`free_energy`] | 1-D free-energy profiles with reweighting |
 //! | [`noise_floor`] | a metric between two independent exact samples of the same size |
 //! | [`hypothesis`] | χ² and KS goodness-of-fit tests |
+//! | [`weights`] | the sample-weight convention of every weighted metric, log weights |
 
 #![warn(missing_docs)]
 
@@ -33,6 +35,7 @@ pub mod hypothesis;
 pub mod kl;
 pub mod knn;
 pub mod logz;
+pub mod marginal;
 pub mod mmd;
 pub mod modes;
 pub mod noise_floor;
@@ -40,5 +43,6 @@ pub mod ot;
 pub mod rhat;
 pub mod sinkhorn;
 pub mod sliced;
+pub mod weights;
 
 pub use error::MetricError;

@@ -22,6 +22,7 @@
 
 use crate::MetricError;
 use crate::hypothesis::{Chi2, chi2_gof};
+use crate::weights::normalize_weights;
 use rayon::prelude::*;
 use sampo_core::Particles;
 
@@ -158,17 +159,7 @@ fn normalized(w: &[f64], name: &str) -> Result<Vec<f64>, MetricError> {
     if w.is_empty() {
         return Err(MetricError::invalid(name, "empty"));
     }
-    if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(MetricError::invalid(
-            name,
-            format!("entry {i} = {} is not finite and ≥ 0", w[i]),
-        ));
-    }
-    let s: f64 = w.iter().sum();
-    if s <= 0.0 {
-        return Err(MetricError::invalid(name, "sums to 0"));
-    }
-    Ok(w.iter().map(|v| v / s).collect())
+    normalize_weights(w, w.len(), name)
 }
 
 /// Estimated against true mode weights (see the module docs).

@@ -66,6 +66,7 @@ pub mod network_simplex;
 mod tests;
 
 use crate::MetricError;
+use crate::weights::normalize_weights;
 use sampo_core::Particles;
 
 /// Binds `$c` to the squared-Euclidean [`network_simplex::Cost`]
@@ -237,8 +238,8 @@ pub fn w2_squared_weighted(
     check_points(a, "a")?;
     check_points(b, "b")?;
     check_dims(a, b)?;
-    let pa = normalized(wa, a.len(), "wa")?;
-    let pb = normalized(wb, b.len(), "wb")?;
+    let pa = normalize_weights(wa, a.len(), "wa")?;
+    let pb = normalize_weights(wb, b.len(), "wb")?;
     let (m, n) = (a.len(), b.len());
     let (oa, ob) = principal_orders(a, b);
     let sol = with_sq_cost!(a, b, |c| network_simplex::solve_cost_ordered(
@@ -370,27 +371,4 @@ fn check_dims(a: &Particles, b: &Particles) -> Result<(), MetricError> {
         });
     }
     Ok(())
-}
-
-fn normalized(w: &[f64], n: usize, name: &str) -> Result<Vec<f64>, MetricError> {
-    if w.len() != n {
-        return Err(MetricError::invalid(
-            name,
-            format!("has {} weights for {n} points", w.len()),
-        ));
-    }
-    if let Some(k) = w.iter().position(|x| !(x.is_finite() && *x >= 0.0)) {
-        return Err(MetricError::invalid(
-            name,
-            format!("weight {k} = {} must be finite and >= 0", w[k]),
-        ));
-    }
-    let s: f64 = w.iter().sum();
-    if !(s > 0.0 && s.is_finite()) {
-        return Err(MetricError::invalid(
-            name,
-            format!("weights sum to {s}, need > 0"),
-        ));
-    }
-    Ok(w.iter().map(|x| x / s).collect())
 }
