@@ -38,6 +38,17 @@ pub fn stream(seed: u64, index: u64) -> StreamRng {
     StreamRng::from_seed(bytes)
 }
 
+/// A new stream seeded from 32 bytes of `rng` (e.g. an estimator's own stream
+/// derived from its chain's stream); advances `rng` by four 64-bit draws.
+pub fn split(rng: &mut StreamRng) -> StreamRng {
+    use rand::Rng;
+    let mut bytes = [0u8; 32];
+    for chunk in bytes.chunks_exact_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    StreamRng::from_seed(bytes)
+}
+
 /// Fills `out` with independent N(0, 1) draws.
 #[inline]
 pub fn fill_standard_normal(rng: &mut StreamRng, out: &mut [f64]) {

@@ -39,8 +39,9 @@ pub struct Diagnostics {
     /// Mean acceptance probability over chains at every step (warm-up included);
     /// empty for kernels without an accept/reject step. Chains that have finished
     /// (cost-limited runs) or particles that ran no Metropolis step at that step do
-    /// not enter the mean.
-    pub acceptance_per_step: Vec<f64>,
+    /// not enter the mean; `None` where nothing reported one (rdMC's steps where
+    /// only importance sampling ran).
+    pub acceptance_per_step: Vec<Option<f64>>,
     /// Per chain: mean acceptance probability over the sampling (post warm-up) steps.
     pub chain_acceptance: Vec<f64>,
     /// Per chain: the step size used after warm-up, for kernels that have one.

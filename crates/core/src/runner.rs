@@ -356,6 +356,13 @@ impl<K: Kernel> Engine for Chains<'_, K> {
                             value,
                         }
                     }
+                    CoreError::Diverged {
+                        step: 0, reason, ..
+                    } => CoreError::Diverged {
+                        step: 0,
+                        chain: c,
+                        reason,
+                    },
                     other => other,
                 })?;
                 let mut at = Position {
@@ -944,7 +951,7 @@ impl<'a, E: Engine> Runner<'a, E> {
             .acceptance_sum
             .iter()
             .zip(&ck.acceptance_count)
-            .map(|(s, &c)| if c > 0 { s / c as f64 } else { f64::NAN })
+            .map(|(s, &c)| (c > 0).then(|| s / c as f64))
             .collect();
         run.evaluations = if ck.counted {
             ck.evaluations

@@ -13,7 +13,7 @@ use crate::mala::{Mala, MalaInfo, MalaState, MalaTuning};
 use crate::ula::{Ula, UlaInfo, UlaState};
 use crate::underdamped::{Underdamped, UnderdampedInfo, UnderdampedState};
 use sampo_core::rng::StreamRng;
-use sampo_core::{CoreError, Divergence, GradTarget, Kernel, StepInfo};
+use sampo_core::{CoreError, Divergence, EvalCounts, GradTarget, Kernel, StepInfo};
 use serde::{Deserialize, Serialize};
 
 /// The kernel selected by a [`LangevinConfig`].
@@ -73,6 +73,13 @@ pub enum AnyInfo {
 }
 
 impl StepInfo for AnyInfo {
+    fn evaluations(&self) -> EvalCounts {
+        match self {
+            AnyInfo::Ula(i) => i.evaluations(),
+            AnyInfo::Mala(i) => i.evaluations(),
+            AnyInfo::Underdamped(i) => i.evaluations(),
+        }
+    }
     fn acceptance(&self) -> Option<f64> {
         match self {
             AnyInfo::Mala(i) => i.acceptance(),
@@ -101,11 +108,20 @@ impl<T: GradTarget> Kernel for AnyLangevin<T> {
         }
     }
 
-    fn init(&self, x0: &[f64]) -> Result<AnyState, CoreError> {
+    fn init(&self, x0: &[f64], rng: &mut StreamRng) -> Result<(AnyState, EvalCounts), CoreError> {
         Ok(match self {
-            AnyLangevin::Ula(k) => AnyState::Ula(k.init(x0)?),
-            AnyLangevin::Mala(k) => AnyState::Mala(k.init(x0)?),
-            AnyLangevin::Underdamped(k) => AnyState::Underdamped(k.init(x0)?),
+            AnyLangevin::Ula(k) => {
+                let (s, c) = k.init(x0, rng)?;
+                (AnyState::Ula(s), c)
+            }
+            AnyLangevin::Mala(k) => {
+                let (s, c) = k.init(x0, rng)?;
+                (AnyState::Mala(s), c)
+            }
+            AnyLangevin::Underdamped(k) => {
+                let (s, c) = k.init(x0, rng)?;
+                (AnyState::Underdamped(s), c)
+            }
         })
     }
 
@@ -163,6 +179,22 @@ impl<T: GradTarget> Kernel for AnyLangevin<T> {
             (AnyLangevin::Mala(k), AnyTuning::Mala(t)) => k.step_size(t),
             (AnyLangevin::Underdamped(k), _) => k.step_size(&()),
             (AnyLangevin::Mala(_), AnyTuning::Fixed) => None,
+        }
+    }
+
+    fn step_cost(&self) -> Option<EvalCounts> {
+        match self {
+            AnyLangevin::Ula(k) => k.step_cost(),
+            AnyLangevin::Mala(k) => k.step_cost(),
+            AnyLangevin::Underdamped(k) => k.step_cost(),
+        }
+    }
+
+    fn init_cost(&self) -> Option<EvalCounts> {
+        match self {
+            AnyLangevin::Ula(k) => k.init_cost(),
+            AnyLangevin::Mala(k) => k.init_cost(),
+            AnyLangevin::Underdamped(k) => k.init_cost(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The crate's one error type, and the finiteness checks that turn a non-finite
 //! state of an unadjusted kernel into a [`Divergence`].
 
-use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, check_dim, validate};
+use sampo_core::{ChainBuf, CoreError, Divergence, Drift, EvalCounts, validate};
 
 /// Errors of `sampo-langevin`.
 #[derive(Debug, thiserror::Error)]
@@ -72,15 +72,17 @@ pub(crate) fn first_non_finite(what: &str, v: &[f64]) -> Divergence {
     Divergence { reason }
 }
 
-/// A non-finite log density (NaN, ±∞) or gradient at a new position is a divergence
-/// of an unadjusted kernel.
+/// A non-finite log density (NaN, ±∞, when the drift gives one) or gradient at a
+/// new position is a divergence of an unadjusted kernel.
 #[inline]
 pub(crate) fn check_density_grad(
     scheme: &str,
-    log_density: f64,
+    log_density: Option<f64>,
     grad: &[f64],
 ) -> Result<(), Divergence> {
-    if !log_density.is_finite() {
+    if let Some(log_density) = log_density
+        && !log_density.is_finite()
+    {
         return Err(Divergence {
             reason: format!("{scheme}: log density = {log_density} at the new position"),
         });
@@ -92,24 +94,34 @@ pub(crate) fn check_density_grad(
 }
 
 /// Everything `init` needs: checks the dimension and finiteness of `x0`, evaluates
-/// the target once and checks the result. A non-finite log density is
-/// [`CoreError::NonFiniteLogDensity`] (particle 0: the runner renames it to the
-/// chain); a non-finite gradient is an invalid initial position.
-/// Returns `(x0, gradient, log density)`.
-pub(crate) fn evaluate_initial<T: GradTarget + ?Sized>(
-    target: &T,
+/// the drift once (with the chain's workspace) and checks the result. A non-finite
+/// log density is [`CoreError::NonFiniteLogDensity`] (particle 0: the runner
+/// renames it to the chain); a failed drift estimate is [`CoreError::Diverged`] at
+/// step 0; a non-finite drift is an invalid initial position.
+/// Returns `(x0, drift, log density if known, evaluations spent)`.
+pub(crate) fn evaluate_initial<D: Drift + ?Sized>(
+    drift: &D,
     x0: &[f64],
-) -> Result<(ChainBuf, ChainBuf, f64), CoreError> {
-    check_dim(target, "initial position", x0)?;
+    ws: &mut D::Workspace,
+) -> Result<(ChainBuf, ChainBuf, Option<f64>, EvalCounts), CoreError> {
+    validate::length("initial position", x0, drift.drift_dim())?;
     validate::all_finite("initial position", x0)?;
     let x = ChainBuf::from_slice(x0);
     let mut grad = ChainBuf::zeros(x.len());
-    let log_density = target.log_density_grad(&x, &mut grad);
-    if !log_density.is_finite() {
+    let eval = drift
+        .drift(&x, ws, &mut grad)
+        .map_err(|d| CoreError::Diverged {
+            step: 0,
+            chain: 0,
+            reason: format!("drift at the initial position: {}", d.reason),
+        })?;
+    if let Some(lp) = eval.log_density
+        && !lp.is_finite()
+    {
         return Err(CoreError::NonFiniteLogDensity {
             step: 0,
             particle: 0,
-            value: log_density,
+            value: lp,
         });
     }
     if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
@@ -119,5 +131,5 @@ pub(crate) fn evaluate_initial<T: GradTarget + ?Sized>(
             "the gradient at the initial position must be finite",
         ));
     }
-    Ok((x, grad, log_density))
+    Ok((x, grad, eval.log_density, eval.evaluations))
 }

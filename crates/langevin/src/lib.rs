@@ -51,6 +51,7 @@ mod config;
 pub mod dual_averaging;
 mod error;
 mod mala;
+pub mod plugin;
 mod ula;
 mod underdamped;
 
@@ -59,5 +60,6 @@ pub use config::{LangevinConfig, MalaConfig, Splitting, UlaConfig, UnderdampedCo
 pub use dual_averaging::{DualAveraging, DualAveragingState};
 pub use error::LangevinError;
 pub use mala::{Mala, MalaInfo, MalaState, MalaTuning};
+pub use plugin::samplers;
 pub use ula::{Ula, UlaInfo, UlaState};
 pub use underdamped::{Underdamped, UnderdampedInfo, UnderdampedState};

@@ -31,7 +31,7 @@ use crate::config::MalaConfig;
 use crate::dual_averaging::DualAveragingState;
 use crate::error::{LangevinError, evaluate_initial};
 use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
-use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, Kernel, StepInfo};
+use sampo_core::{ChainBuf, CoreError, Divergence, EvalCounts, GradTarget, Kernel, StepInfo};
 use serde::{Deserialize, Serialize};
 
 /// The MALA kernel over a target `T` (pass `&target` to borrow).
@@ -39,6 +39,8 @@ use serde::{Deserialize, Serialize};
 pub struct Mala<T> {
     target: T,
     config: MalaConfig,
+    /// One fused evaluation (and the data terms it touches).
+    cost: EvalCounts,
 }
 
 impl<T: GradTarget> Mala<T> {
@@ -48,7 +50,12 @@ impl<T: GradTarget> Mala<T> {
         if target.dim() == 0 {
             return Err(CoreError::invalid("target dimension", 0, "must be >= 1").into());
         }
-        Ok(Mala { target, config })
+        let cost = EvalCounts::gradient(1).with_data_terms(target.data_terms());
+        Ok(Mala {
+            target,
+            config,
+            cost,
+        })
     }
 
     /// The configuration.
@@ -119,9 +126,14 @@ pub struct MalaInfo {
     /// `log π̃` at the proposal (NaN if the proposal position was not finite and the
     /// target was not evaluated).
     pub proposal_log_density: f64,
+    /// Evaluations spent: one fused evaluation, none for a proposal that overflowed.
+    pub evaluations: EvalCounts,
 }
 
 impl StepInfo for MalaInfo {
+    fn evaluations(&self) -> EvalCounts {
+        self.evaluations
+    }
     fn acceptance(&self) -> Option<f64> {
         Some(self.acceptance_probability)
     }
@@ -136,16 +148,19 @@ impl<T: GradTarget> Kernel for Mala<T> {
         self.target.dim()
     }
 
-    fn init(&self, x0: &[f64]) -> Result<MalaState, CoreError> {
-        let (x, grad, log_density) = evaluate_initial(&self.target, x0)?;
+    fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(MalaState, EvalCounts), CoreError> {
+        let (x, grad, log_density, cost) = evaluate_initial(&self.target, x0, &mut ())?;
         let d = x.len();
-        Ok(MalaState {
-            x,
-            grad,
-            log_density,
-            proposal: ChainBuf::zeros(d),
-            proposal_grad: ChainBuf::zeros(d),
-        })
+        Ok((
+            MalaState {
+                x,
+                grad,
+                log_density: log_density.expect("an exact gradient gives the log density"),
+                proposal: ChainBuf::zeros(d),
+                proposal_grad: ChainBuf::zeros(d),
+            },
+            cost,
+        ))
     }
 
     fn initial_tuning(&self) -> MalaTuning {
@@ -191,6 +206,7 @@ impl<T: GradTarget> Kernel for Mala<T> {
 
         let mut proposal_log_density = f64::NAN;
         let mut log_alpha = f64::NEG_INFINITY;
+        let evaluations = if finite { self.cost } else { EvalCounts::ZERO };
         if finite {
             proposal_log_density = self
                 .target
@@ -230,6 +246,7 @@ impl<T: GradTarget> Kernel for Mala<T> {
             acceptance_probability,
             accepted,
             proposal_log_density,
+            evaluations,
         })
     }
 
@@ -255,5 +272,16 @@ impl<T: GradTarget> Kernel for Mala<T> {
 
     fn step_size(&self, tuning: &MalaTuning) -> Option<f64> {
         Some(tuning.step_size)
+    }
+
+    /// One fused evaluation per step, except for a proposal that overflowed to ±∞
+    /// (rejected unevaluated, reported as zero cost): budgets are planned on one per
+    /// step and the measured count is what rows report.
+    fn step_cost(&self) -> Option<EvalCounts> {
+        Some(self.cost)
+    }
+
+    fn init_cost(&self) -> Option<EvalCounts> {
+        Some(self.cost)
     }
 }

@@ -26,23 +26,26 @@
 //! BAOAB `Var x = s²`, `Var v = 1 − h²/(4s²)`; OBABO `Var x = s²/(1 − h²/(4s²))`,
 //! `Var v = 1`; ABOBA `Var x = s²`, `Var v = 1/(1 − h²/(4s²))`.
 //!
-//! **Initial velocity.** [`Kernel::init`] has no RNG, so [`Underdamped::init`]
-//! leaves the velocity undrawn and the first step draws `v ~ N(0, I)` (d normals)
-//! before moving; a chain started at an exact draw of π therefore starts at the
+//! **Initial velocity.** [`Kernel::init`] draws `v ~ N(0, I)` (d normals from the
+//! chain's stream), so a chain started at an exact draw of π starts at the
 //! continuous-time invariant law. [`Underdamped::init_with_velocity`] sets `v0`
 //! explicitly instead.
+//!
+//! **Drifts.** Like [`crate::Ula`], the kernel runs on any [`Drift`] (every
+//! [`sampo_core::GradTarget`] is one); an estimated drift keeps its workspace in the
+//! state.
 //!
 //! For ABOBA the cached gradient and log density in the state are those at the last
 //! midpoint (they are diagnostics only; the next step does not reuse them).
 //!
-//! RNG use per step: (d normals for the initial velocity on the first step), then
-//! `d` normals for BAOAB and ABOBA, `2d` for OBABO (first O, then second O).
+//! RNG use: d normals for the initial velocity in `init`; per step `d` normals for
+//! BAOAB and ABOBA, `2d` for OBABO (first O, then second O).
 //! A non-finite position, velocity, log density or gradient is a [`Divergence`].
 
 use crate::config::{Splitting, UnderdampedConfig};
 use crate::error::{LangevinError, check_density_grad, evaluate_initial, first_non_finite};
 use sampo_core::rng::{StreamRng, fill_standard_normal, standard_normal};
-use sampo_core::{ChainBuf, CoreError, Divergence, GradTarget, Kernel, StepInfo, validate};
+use sampo_core::{ChainBuf, CoreError, Divergence, Drift, EvalCounts, Kernel, StepInfo, validate};
 use serde::{Deserialize, Serialize};
 
 /// Coefficients `(e^{−γτ}, √(1 − e^{−2γτ}))` of the flow O(τ); the second is computed
@@ -64,11 +67,11 @@ pub struct Underdamped<T> {
     o_half: (f64, f64),
 }
 
-impl<T: GradTarget> Underdamped<T> {
+impl<T: Drift> Underdamped<T> {
     /// Validates `config` and the target's dimension (≥ 1).
     pub fn new(target: T, config: UnderdampedConfig) -> Result<Self, LangevinError> {
         config.validate()?;
-        if target.dim() == 0 {
+        if target.drift_dim() == 0 {
             return Err(CoreError::invalid("target dimension", 0, "must be >= 1").into());
         }
         let h = config.step_size;
@@ -91,39 +94,50 @@ impl<T: GradTarget> Underdamped<T> {
         &self.target
     }
 
-    /// A state at `(x0, v0)`, with the velocity given rather than drawn on the first step.
+    /// A state at `(x0, v0)`, with the velocity given rather than drawn; `rng` seeds
+    /// an estimated drift's workspace (unused for an exact gradient). Returns the
+    /// state and the evaluations spent.
     pub fn init_with_velocity(
         &self,
         x0: &[f64],
         v0: &[f64],
-    ) -> Result<UnderdampedState, CoreError> {
-        validate::length("initial velocity", v0, self.target.dim())?;
+        rng: &mut StreamRng,
+    ) -> Result<(UnderdampedState<T::Workspace>, EvalCounts), CoreError> {
+        validate::length("initial velocity", v0, self.target.drift_dim())?;
         validate::all_finite("initial velocity", v0)?;
-        let mut s = self.init(x0)?;
-        s.v.copy_from_slice(v0);
-        s.velocity_drawn = true;
-        Ok(s)
+        let mut workspace = self.target.drift_workspace(rng);
+        let (x, grad, log_density, cost) = evaluate_initial(&self.target, x0, &mut workspace)?;
+        Ok((
+            UnderdampedState {
+                x,
+                v: ChainBuf::from_slice(v0),
+                grad,
+                log_density,
+                workspace,
+            },
+            cost,
+        ))
     }
 }
 
-/// Position, velocity, and the cached log density and gradient.
+/// Position, velocity, the cached drift (and log density when the drift gives it),
+/// and the drift's workspace.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct UnderdampedState {
+pub struct UnderdampedState<W = ()> {
     x: ChainBuf,
     v: ChainBuf,
     grad: ChainBuf,
-    log_density: f64,
-    /// False until the initial velocity has been drawn (see the module docs).
-    velocity_drawn: bool,
+    log_density: Option<f64>,
+    workspace: W,
 }
 
-impl UnderdampedState {
+impl<W> UnderdampedState<W> {
     /// The position.
     pub fn position(&self) -> &[f64] {
         &self.x
     }
-    /// The velocity (zeros until the first step draws it, unless set explicitly).
+    /// The velocity.
     pub fn velocity(&self) -> &[f64] {
         &self.v
     }
@@ -131,39 +145,48 @@ impl UnderdampedState {
     pub fn gradient(&self) -> &[f64] {
         &self.grad
     }
-    /// The cached log density (same point as [`UnderdampedState::gradient`]).
-    pub fn log_density(&self) -> f64 {
+    /// The cached log density (same point as [`UnderdampedState::gradient`]), when
+    /// the drift gives it.
+    pub fn log_density(&self) -> Option<f64> {
         self.log_density
     }
-    /// Whether the velocity has been drawn or set.
-    pub fn velocity_drawn(&self) -> bool {
-        self.velocity_drawn
+    /// The drift's workspace.
+    pub fn workspace(&self) -> &W {
+        &self.workspace
     }
 }
 
 /// Diagnostics of one underdamped step.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct UnderdampedInfo {
-    /// The log density at the point of this step's gradient evaluation.
-    pub log_density: f64,
+    /// The log density at the point of this step's drift evaluation, if known.
+    pub log_density: Option<f64>,
+    /// Evaluations of the drift.
+    pub evaluations: EvalCounts,
 }
 
-impl StepInfo for UnderdampedInfo {}
+impl StepInfo for UnderdampedInfo {
+    fn evaluations(&self) -> EvalCounts {
+        self.evaluations
+    }
+}
 
-impl<T: GradTarget> Underdamped<T> {
-    /// Evaluates the target at `state.x` into the cached gradient and checks it.
+type State<T> = UnderdampedState<<T as Drift>::Workspace>;
+
+impl<T: Drift> Underdamped<T> {
+    /// Evaluates the drift at `state.x` into the cached gradient and checks it.
     #[inline]
-    fn evaluate(&self, state: &mut UnderdampedState, scheme: &str) -> Result<(), Divergence> {
-        state.log_density = self.target.log_density_grad(&state.x, &mut state.grad);
-        check_density_grad(scheme, state.log_density, &state.grad)
+    fn evaluate(&self, state: &mut State<T>, scheme: &str) -> Result<EvalCounts, Divergence> {
+        let eval = self
+            .target
+            .drift(&state.x, &mut state.workspace, &mut state.grad)?;
+        state.log_density = eval.log_density;
+        check_density_grad(scheme, state.log_density, &state.grad)?;
+        Ok(eval.evaluations)
     }
 
     #[inline]
-    fn check_position(
-        state: &UnderdampedState,
-        finite: bool,
-        scheme: &str,
-    ) -> Result<(), Divergence> {
+    fn check_position(state: &State<T>, finite: bool, scheme: &str) -> Result<(), Divergence> {
         if finite {
             return Ok(());
         }
@@ -174,7 +197,7 @@ impl<T: GradTarget> Underdamped<T> {
         }
     }
 
-    fn baoab(&self, state: &mut UnderdampedState, rng: &mut StreamRng) -> Result<(), Divergence> {
+    fn baoab(&self, state: &mut State<T>, rng: &mut StreamRng) -> Result<EvalCounts, Divergence> {
         let hh = 0.5 * self.config.step_size;
         let (c1, c2) = self.o_full;
         let mut finite = true;
@@ -189,17 +212,18 @@ impl<T: GradTarget> Underdamped<T> {
             finite &= xi.is_finite();
         }
         Self::check_position(state, finite, "BAOAB")?;
-        self.evaluate(state, "BAOAB")?;
+        let cost = self.evaluate(state, "BAOAB")?;
         // B(h/2) with the new gradient.
         let mut finite = true;
         for (v, &g) in state.v.iter_mut().zip(&state.grad) {
             *v += hh * g;
             finite &= v.is_finite();
         }
-        Self::check_position(state, finite, "BAOAB")
+        Self::check_position(state, finite, "BAOAB")?;
+        Ok(cost)
     }
 
-    fn obabo(&self, state: &mut UnderdampedState, rng: &mut StreamRng) -> Result<(), Divergence> {
+    fn obabo(&self, state: &mut State<T>, rng: &mut StreamRng) -> Result<EvalCounts, Divergence> {
         let h = self.config.step_size;
         let hh = 0.5 * h;
         let (c1, c2) = self.o_half;
@@ -212,17 +236,18 @@ impl<T: GradTarget> Underdamped<T> {
             finite &= x.is_finite();
         }
         Self::check_position(state, finite, "OBABO")?;
-        self.evaluate(state, "OBABO")?;
+        let cost = self.evaluate(state, "OBABO")?;
         // B(h/2) O(h/2).
         let mut finite = true;
         for (v, &g) in state.v.iter_mut().zip(&state.grad) {
             *v = c1 * (*v + hh * g) + c2 * standard_normal(rng);
             finite &= v.is_finite();
         }
-        Self::check_position(state, finite, "OBABO")
+        Self::check_position(state, finite, "OBABO")?;
+        Ok(cost)
     }
 
-    fn aboba(&self, state: &mut UnderdampedState, rng: &mut StreamRng) -> Result<(), Divergence> {
+    fn aboba(&self, state: &mut State<T>, rng: &mut StreamRng) -> Result<EvalCounts, Divergence> {
         let hh = 0.5 * self.config.step_size;
         let (c1, c2) = self.o_full;
         let mut finite = true;
@@ -232,7 +257,7 @@ impl<T: GradTarget> Underdamped<T> {
             finite &= x.is_finite();
         }
         Self::check_position(state, finite, "ABOBA")?;
-        self.evaluate(state, "ABOBA")?;
+        let cost = self.evaluate(state, "ABOBA")?;
         // B(h/2) O(h) B(h/2) A(h/2), with the midpoint gradient.
         let mut finite = true;
         for ((x, v), &g) in state.x.iter_mut().zip(state.v.iter_mut()).zip(&state.grad) {
@@ -243,30 +268,36 @@ impl<T: GradTarget> Underdamped<T> {
             *v = vi;
             finite &= x.is_finite();
         }
-        Self::check_position(state, finite, "ABOBA")
+        Self::check_position(state, finite, "ABOBA")?;
+        Ok(cost)
     }
 }
 
-impl<T: GradTarget> Kernel for Underdamped<T> {
-    type State = UnderdampedState;
+impl<T: Drift> Kernel for Underdamped<T> {
+    type State = State<T>;
     type Info = UnderdampedInfo;
     type Tuning = ();
 
     fn dim(&self) -> usize {
-        self.target.dim()
+        self.target.drift_dim()
     }
 
-    /// The velocity is left undrawn (zeros) and drawn from N(0, I) on the first step.
-    fn init(&self, x0: &[f64]) -> Result<UnderdampedState, CoreError> {
-        let (x, grad, log_density) = evaluate_initial(&self.target, x0)?;
-        let d = x.len();
-        Ok(UnderdampedState {
-            x,
-            v: ChainBuf::zeros(d),
-            grad,
-            log_density,
-            velocity_drawn: false,
-        })
+    /// Draws the initial velocity `v ~ N(0, I)` from the chain's stream.
+    fn init(&self, x0: &[f64], rng: &mut StreamRng) -> Result<(State<T>, EvalCounts), CoreError> {
+        let mut workspace = self.target.drift_workspace(rng);
+        let (x, grad, log_density, cost) = evaluate_initial(&self.target, x0, &mut workspace)?;
+        let mut v = ChainBuf::zeros(x.len());
+        fill_standard_normal(rng, &mut v);
+        Ok((
+            UnderdampedState {
+                x,
+                v,
+                grad,
+                log_density,
+                workspace,
+            },
+            cost,
+        ))
     }
 
     fn initial_tuning(&self) {}
@@ -275,28 +306,33 @@ impl<T: GradTarget> Kernel for Underdamped<T> {
     fn step(
         &self,
         _tuning: &(),
-        state: &mut UnderdampedState,
+        state: &mut State<T>,
         rng: &mut StreamRng,
     ) -> Result<UnderdampedInfo, Divergence> {
-        if !state.velocity_drawn {
-            fill_standard_normal(rng, &mut state.v);
-            state.velocity_drawn = true;
-        }
-        match self.config.splitting {
+        let evaluations = match self.config.splitting {
             Splitting::Baoab => self.baoab(state, rng)?,
             Splitting::Obabo => self.obabo(state, rng)?,
             Splitting::Aboba => self.aboba(state, rng)?,
-        }
+        };
         Ok(UnderdampedInfo {
             log_density: state.log_density,
+            evaluations,
         })
     }
 
-    fn position<'a>(&self, state: &'a UnderdampedState) -> &'a [f64] {
+    fn position<'a>(&self, state: &'a State<T>) -> &'a [f64] {
         &state.x
     }
 
     fn step_size(&self, _tuning: &()) -> Option<f64> {
         Some(self.config.step_size)
+    }
+
+    fn step_cost(&self) -> Option<EvalCounts> {
+        self.target.drift_cost()
+    }
+
+    fn init_cost(&self) -> Option<EvalCounts> {
+        self.target.drift_cost()
     }
 }

@@ -172,8 +172,8 @@ fn mala_rejects_nan_and_neg_inf_proposals() {
         let target = Truncated { edge: 0.5, outside };
         let kernel = Mala::new(&target, MalaConfig::new(0.8)).unwrap();
         let tuning = kernel.initial_tuning();
-        let mut st = kernel.init(&[0.0]).unwrap();
         let mut r = rng::stream(3, 0);
+        let (mut st, _) = kernel.init(&[0.0], &mut r).unwrap();
         let (mut bad, mut accepted) = (0, 0);
         for _ in 0..5_000 {
             let info = kernel.step(&tuning, &mut st, &mut r).unwrap();

@@ -88,13 +88,21 @@ fn ula_init_rejects_non_finite_start() {
     };
     let kernel = Ula::new(&target, UlaConfig::new(0.1)).unwrap();
     assert!(matches!(
-        kernel.init(&[1.0]),
+        kernel.init(&[1.0], &mut sampo_core::rng::stream(0, 0)),
         Err(CoreError::NonFiniteLogDensity { .. })
     ));
     assert!(matches!(
-        kernel.init(&[0.0, 1.0]),
+        kernel.init(&[0.0, 1.0], &mut sampo_core::rng::stream(0, 0)),
         Err(CoreError::DimensionMismatch { .. })
     ));
-    assert!(kernel.init(&[f64::NAN]).is_err());
-    assert!(kernel.init(&[-1.0]).is_ok());
+    assert!(
+        kernel
+            .init(&[f64::NAN], &mut sampo_core::rng::stream(0, 0))
+            .is_err()
+    );
+    assert!(
+        kernel
+            .init(&[-1.0], &mut sampo_core::rng::stream(0, 0))
+            .is_ok()
+    );
 }

@@ -23,7 +23,7 @@ fn squares(
     let mut vs = Vec::new();
     for c in 0..chains {
         let mut r = rng::stream(seed, c as u64);
-        let mut st = kernel.init(&[0.0]).unwrap();
+        let (mut st, _) = kernel.init(&[0.0], &mut r).unwrap();
         let (mut x2, mut v2) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..burn + n {
             kernel.step(&(), &mut st, &mut r).unwrap();
@@ -83,21 +83,25 @@ fn splittings_have_their_exact_stationary_variances() {
 }
 
 #[test]
-fn first_step_draws_the_velocity_and_explicit_velocity_is_kept() {
+fn init_draws_the_velocity_from_the_chain_stream_and_explicit_velocity_is_kept() {
     let target = DiagGaussian {
         mean: vec![0.0; 3],
         sd: vec![1.0; 3],
     };
     let k = Underdamped::new(&target, UnderdampedConfig::new(0.1, 1.0, Splitting::Baoab)).unwrap();
-    let st = k.init(&[0.0; 3]).unwrap();
-    assert!(!st.velocity_drawn());
-    assert_eq!(st.velocity(), &[0.0; 3]);
-    let st2 = k.init_with_velocity(&[0.0; 3], &[1.0, 2.0, 3.0]).unwrap();
-    assert!(st2.velocity_drawn());
+    let (st, cost) = k.init(&[0.0; 3], &mut rng::stream(5, 0)).unwrap();
+    assert_eq!(cost, sampo_core::EvalCounts::gradient(1));
+    let mut expect = [0.0; 3];
+    rng::fill_standard_normal(&mut rng::stream(5, 0), &mut expect);
+    assert_eq!(st.velocity(), &expect);
+    let r = &mut rng::stream(5, 1);
+    let (st2, _) = k
+        .init_with_velocity(&[0.0; 3], &[1.0, 2.0, 3.0], r)
+        .unwrap();
     assert_eq!(st2.velocity(), &[1.0, 2.0, 3.0]);
-    assert!(k.init_with_velocity(&[0.0; 3], &[1.0]).is_err());
+    assert!(k.init_with_velocity(&[0.0; 3], &[1.0], r).is_err());
     assert!(
-        k.init_with_velocity(&[0.0; 3], &[1.0, f64::NAN, 0.0])
+        k.init_with_velocity(&[0.0; 3], &[1.0, f64::NAN, 0.0], r)
             .is_err()
     );
 }

@@ -103,7 +103,14 @@ fn main() {
             vec![]
         } else {
             let out = rdmc.sample_with(&t, Some(&t), 200, 99).unwrap();
-            out.run.diagnostics.acceptance_per_step.clone()
+            // Steps where only importance sampling ran report no acceptance.
+            out.run
+                .diagnostics
+                .acceptance_per_step
+                .iter()
+                .flatten()
+                .copied()
+                .collect::<Vec<f64>>()
         };
         let acc_s = if acc.is_empty() {
             String::new()

@@ -19,6 +19,10 @@
 
 use crate::error::RdmcError;
 use sampo_core::{EvalCounts, validate};
+pub use sampo_score::{
+    ChainInit, DEFENSIVE_FRACTION, DEFENSIVE_SCALE, IsConfig, MalaChains, Proposal,
+    UlaChainsConfig as UlaInnerConfig,
+};
 use serde::{Deserialize, Serialize};
 
 /// How the forward times `T = t_0 > t_1 > … > t_K = δ` are placed (see [`crate::schedule`]).
@@ -119,121 +123,6 @@ impl Default for InitConfig {
     }
 }
 
-/// How the importance-sampling noise `ε_i ~ N(0, I)` of one estimate is drawn
-/// (`x0_i = e^t x + √(e^{2t} − 1) ε_i`).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Proposal {
-    /// Independent draws.
-    Iid,
-    /// Independent pairs `(ε, −ε)`.
-    Antithetic,
-    /// A randomly shifted rank-1 lattice mapped through the normal quantile
-    /// (randomized quasi-Monte Carlo, `sampo_core::qmc`): every draw is exactly
-    /// N(0, I), and the N draws cover the space evenly, so the number that land on
-    /// each mode of the target is close to its expectation. The self-normalized
-    /// estimate's bias towards the modes that happen to get more draws shrinks
-    /// accordingly (docs/rdmc.md). Default.
-    #[default]
-    Lattice,
-}
-
-/// Importance sampling of `q_t(x0|x) ∝ π̃(x0) N(x0; e^t x, (e^{2t} − 1) I)` with the
-/// Gaussian factor as proposal (weights `π̃(x0_i)`, self-normalized in log space).
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct IsConfig {
-    /// Proposal draws N ≥ 1 (each one density evaluation). Default 256.
-    pub samples: usize,
-    /// How the proposal noise is drawn. Default lattice.
-    pub proposal: Proposal,
-    /// Fraction f ∈ [0, 1) of the draws taken from the defensive component
-    /// `N(e^t x, κ² (e^{2t} − 1) I)`; weights use the two-component mixture
-    /// (balance heuristic). Default 0.125.
-    pub defensive_fraction: f64,
-    /// Width κ ≥ 1 of the defensive component relative to the Gaussian factor
-    /// (κ = 1 turns it off). Default 3.
-    pub defensive_scale: f64,
-}
-
-impl Default for IsConfig {
-    fn default() -> Self {
-        IsConfig {
-            samples: 256,
-            proposal: Proposal::Lattice,
-            defensive_fraction: DEFENSIVE_FRACTION,
-            defensive_scale: DEFENSIVE_SCALE,
-        }
-    }
-}
-
-/// Default share of the defensive draws: one in eight, so the main component keeps
-/// 7/8 of the draws where the target is well inside the proposal.
-pub const DEFENSIVE_FRACTION: f64 = 0.125;
-/// Default width of the defensive component: N draws of N(0, I) reach about
-/// |ε| ≈ 3.5–4 (N = 10³–10⁴), so a posterior more than that many factor widths
-/// from `e^t x` is invisible to them and its score is clipped; 3× wider draws reach
-/// about 9.
-pub const DEFENSIVE_SCALE: f64 = 3.0;
-
-fn check_defensive(fraction: f64, scale: f64) -> Result<(), RdmcError> {
-    if !(0.0..1.0).contains(&fraction) {
-        return Err(RdmcError::invalid(
-            "inner.defensive_fraction",
-            fraction,
-            "must lie in [0, 1)",
-        ));
-    }
-    if !(scale >= 1.0 && scale.is_finite()) {
-        return Err(RdmcError::invalid(
-            "inner.defensive_scale",
-            scale,
-            "must be finite and >= 1 (1 turns the defensive component off)",
-        ));
-    }
-    Ok(())
-}
-
-/// Where the inner ULA chains start.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum ChainInit {
-    /// Independent draws from the Gaussian factor `N(e^t x, (e^{2t} − 1) I)`
-    /// (the paper's Algorithm 2, ZOD-MC's "normal").
-    #[default]
-    Normal,
-    /// Every chain at `e^t x`, the Gaussian factor's mean.
-    Delta,
-}
-
-/// ULA chains on `q_t` (the paper's Algorithm 2): the mean of the final iterates.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct UlaInnerConfig {
-    /// Chains n ≥ 1. Default 8.
-    pub chains: usize,
-    /// ULA steps per chain N_in ≥ 1. Default 32.
-    pub steps: usize,
-    /// Step `τ = min(step_scale · (e^{2t} − 1), max_step)`. Default 0.1.
-    pub step_scale: f64,
-    /// Cap on τ, for large t where `q_t` has the target's own curvature. Default 0.05.
-    pub max_step: f64,
-    /// Chain initialization. Default normal.
-    pub init: ChainInit,
-}
-
-impl Default for UlaInnerConfig {
-    fn default() -> Self {
-        UlaInnerConfig {
-            chains: 8,
-            steps: 32,
-            step_scale: 0.1,
-            max_step: 0.05,
-            init: ChainInit::Normal,
-        }
-    }
-}
-
 /// IS-initialized MALA chains (SLIPS's hybrid): importance draws, `chains` starts
 /// resampled from the weights, `steps` MALA steps each with the step adapted during
 /// the first `1 − keep` of them, and the mean over the last `keep` fraction. Above
@@ -308,6 +197,27 @@ impl MalaInnerConfig {
             self.start_samples
         }
     }
+
+    /// The importance plan with `samples` draws and this config's proposal.
+    pub fn is_plan(&self, samples: usize) -> IsConfig {
+        IsConfig {
+            samples,
+            proposal: self.proposal,
+            defensive_fraction: self.defensive_fraction,
+            defensive_scale: self.defensive_scale,
+        }
+    }
+
+    /// The MALA chains' settings.
+    pub fn chains_plan(&self) -> MalaChains {
+        MalaChains {
+            chains: self.chains,
+            steps: self.steps,
+            kept: self.kept_steps(),
+            step_scale: self.step_scale,
+            target_accept: self.target_accept,
+        }
+    }
 }
 
 /// The estimator of the posterior mean `m_t(x) = E_{q_t}[x0]`, selected by `kind`.
@@ -348,14 +258,8 @@ impl InnerConfig {
     /// rejected without evaluating the target.
     pub fn evaluations_per_call(&self, t: f64) -> EvalCounts {
         match *self {
-            InnerConfig::Is(c) => EvalCounts {
-                density: c.samples as u64,
-                gradient: 0,
-            },
-            InnerConfig::Ula(c) => EvalCounts {
-                density: 0,
-                gradient: (c.chains * (c.steps + 1)) as u64,
-            },
+            InnerConfig::Is(c) => EvalCounts::density(c.samples as u64),
+            InnerConfig::Ula(c) => EvalCounts::gradient((c.chains * (c.steps + 1)) as u64),
             InnerConfig::Mala(c) => EvalCounts {
                 density: c.samples_at(t) as u64,
                 gradient: if c.is_only_at(t) {
@@ -363,6 +267,7 @@ impl InnerConfig {
                 } else {
                     (c.chains * (c.steps + 1)) as u64
                 },
+                data_terms: 0,
             },
         }
     }
@@ -371,20 +276,13 @@ impl InnerConfig {
     pub fn validate(&self) -> Result<(), RdmcError> {
         let e = |e| RdmcError::field("inner.", e);
         match self {
-            InnerConfig::Is(c) => {
-                validate::at_least("samples", c.samples, 1).map_err(e)?;
-                check_defensive(c.defensive_fraction, c.defensive_scale)?;
-            }
-            InnerConfig::Ula(c) => {
-                validate::at_least("chains", c.chains, 1).map_err(e)?;
-                validate::at_least("steps", c.steps, 1).map_err(e)?;
-                validate::positive("step_scale", c.step_scale).map_err(e)?;
-                validate::positive("max_step", c.max_step).map_err(e)?;
-            }
+            InnerConfig::Is(c) => c.validate("").map_err(e)?,
+            InnerConfig::Ula(c) => c.validate("").map_err(e)?,
             InnerConfig::Mala(c) => {
                 validate::at_least("samples", c.samples, 1).map_err(e)?;
                 validate::at_least("start_samples", c.start_samples, 1).map_err(e)?;
-                check_defensive(c.defensive_fraction, c.defensive_scale)?;
+                sampo_score::check_defensive("", c.defensive_fraction, c.defensive_scale)
+                    .map_err(e)?;
                 validate::at_least("chains", c.chains, 1).map_err(e)?;
                 validate::at_least("steps", c.steps, 1).map_err(e)?;
                 if !(c.keep > 0.0 && c.keep <= 1.0) {
@@ -463,13 +361,13 @@ impl RdmcConfig {
         let t_max = self.schedule.horizon;
         let mut c = EvalCounts::default();
         for _ in 0..self.init.warm_start_steps {
-            c = c + self.inner.evaluations_per_call(t_max);
+            c += self.inner.evaluations_per_call(t_max);
         }
         for &t in &times[..self.schedule.steps] {
-            c = c + self.inner.evaluations_per_call(t);
+            c += self.inner.evaluations_per_call(t);
         }
         if self.output != Output::Final {
-            c = c + self.inner.evaluations_per_call(self.schedule.early_stop);
+            c += self.inner.evaluations_per_call(self.schedule.early_stop);
         }
         c
     }

@@ -11,10 +11,14 @@
 //! - [`Rdmc`]: the validated sampler; [`Rdmc::sample`] / [`sample`] run n particles
 //!   on a `Counted` target and return a `sampo_core::Run`;
 //!   [`RdmcConfig::evaluations_per_sample`] gives the cost from the config alone;
+//! - [`RdmcKernel`]: the outer loop as a `sampo_core::PopulationKernel` (one outer
+//!   step per runner step: observers, checkpoints, resume), and the harness entry
+//!   [`samplers`];
 //! - building blocks, each tested against closed forms: [`schedule`] (time grids),
-//!   [`posterior`] (q_t as a `GradTarget`), [`score`] (IS, ULA and MALA estimators
-//!   of m_t(x); the chains are `sampo_langevin::{Ula, Mala}`), [`integrator`]
-//!   (exponential integrator and Euler–Maruyama).
+//!   [`score`] (the score of p_t from the shared `sampo-score` estimators — IS, ULA
+//!   and MALA on `q_t = sampo_score::GaussianPosterior` — and [`ScoreAt`], that score
+//!   as a `Drift` for the warm start), [`integrator`] (exponential integrator and
+//!   Euler–Maruyama).
 //!
 //! See `docs/rdmc.md` for the maths, the defaults and the reference-code bugs not
 //! ported.
@@ -48,7 +52,7 @@
 mod config;
 mod error;
 pub mod integrator;
-pub mod posterior;
+pub mod plugin;
 mod sampler;
 pub mod schedule;
 pub mod score;
@@ -58,6 +62,10 @@ pub use config::{
     Proposal, RdmcConfig, Schedule, UlaInnerConfig,
 };
 pub use error::RdmcError;
-pub use posterior::Posterior;
-pub use sampler::{INNER_SALT, Rdmc, RdmcOutput, sample};
-pub use score::{CallInfo, InnerFailure, ScoreEstimator, Workspace};
+pub use plugin::samplers;
+pub use sampler::{
+    FALLBACKS_TOTAL, INNER_SALT, ParticleState, Rdmc, RdmcInfo, RdmcKernel, RdmcOutput, RdmcState,
+    sample,
+};
+pub use sampo_score::{Estimate, GaussianPosterior, Workspace};
+pub use score::{ScoreAt, ScoreEstimator};

@@ -1,36 +1,43 @@
-//! The outer loop of rdMC (the paper's Algorithm 1), particle by particle.
+//! The outer loop of rdMC (the paper's Algorithm 1) as a [`PopulationKernel`]: the
+//! runner advances every particle one outer step per step, so rdMC gets the
+//! runner's observers (progress, Ctrl-C), checkpoints and bit-identical resume.
 //!
 //! For particle `i` (independent of every other particle):
 //!
-//! 1. `Y ~ N(0, (1 − e^{−2T}) I)`, the Gaussian part of `p_T`;
-//! 2. warm start: `init.warm_start_steps` ULA steps on `p_T` with step
-//!    `init.step_scale · (1 − e^{−2T})`, run by the `sampo_langevin::Ula` kernel on
-//!    an [`EstimatedScore`] target whose gradient is the inner estimate of
-//!    `∇log p_T` (its last estimate, at the final warm-start position, is reused by
-//!    the first reverse step);
-//! 3. for k = 0 … K−1: `v ≈ ∇log p_{t_k}(Y)` by the inner estimator, then one
-//!    exponential-integrator (or Euler–Maruyama) step of length `η_k = t_k − t_{k+1}`;
-//! 4. at `t_K = δ`: return `Y`, the Tweedie mean `m_δ(Y)` or a draw from `q_δ(·|Y)`
-//!    ([`crate::Output`]).
+//! - **init**: `Y ~ N(0, (1 − e^{−2T}) I)`, the Gaussian part of `p_T` (or given
+//!   positions), and the first score estimate at T;
+//! - **steps 1 … W** (warm start): `init.warm_start_steps` ULA steps on `p_T` with step
+//!   `init.step_scale · (1 − e^{−2T})`, run by the `sampo_langevin::Ula` kernel on the
+//!   [`ScoreAt`] drift (its last estimate, at the final warm-start position, is
+//!   reused by the first reverse step);
+//! - **steps W+1 … W+K**: reverse step k = 0 … K−1: `v ≈ ∇log p_{t_k}(Y)` by the inner
+//!   estimator (at k = 0 the one already in hand), then one exponential-integrator
+//!   (or Euler–Maruyama) step of length `η_k = t_k − t_{k+1}`;
+//! - **step W+K+1** (unless the output is `final`): at `t_K = δ`, the Tweedie mean
+//!   `m_δ(Y)` or a draw from `q_δ(·|Y)` ([`crate::Output`]).
+//!
+//! The schedule therefore has `W + K + (output ≠ final)` steps, and the run keeps the
+//! population after the last one.
 //!
 //! **Randomness.** Particle `i` uses two streams: `rng::stream(seed, i)` for the
-//! initial draw, the warm-start and the outer noise, and
-//! `rng::stream(seed ^ INNER_SALT, i)` for its inner estimates. Particles run in
-//! parallel with rayon and are collected in index order, so the output is
-//! bit-identical for any number of threads.
+//! initial draw, the warm-start noise and the outer noise, and
+//! `rng::stream(seed ^ INNER_SALT, i)` (in its estimator workspace) for its inner
+//! estimates. Particles advance in parallel with rayon and are reduced in index
+//! order, so the output is bit-identical for any number of threads.
 
 use crate::config::{Output, RdmcConfig};
 use crate::error::RdmcError;
 use crate::schedule;
-use crate::score::{CallInfo, InnerFailure, ScoreEstimator, Workspace};
+use crate::score::{ScoreAt, ScoreEstimator};
 use rayon::prelude::*;
 use sampo_core::rng::{StreamRng, fill_standard_normal, stream};
 use sampo_core::{
-    Counted, Diagnostics, EvalCounts, EvalSource, GradTarget, Kernel, Particles, Run, Target,
+    CoreError, Counted, Diagnostics, EvalCounts, EvalSource, GradTarget, Kernel, Outcome,
+    Particles, PopulationKernel, Run, RunConfig, Runner, StepInfo,
 };
-use sampo_langevin::{Ula, UlaConfig};
-use std::sync::Mutex;
-use std::time::Instant;
+use sampo_langevin::{Ula, UlaConfig, UlaState};
+use sampo_score::Workspace;
+use serde::{Deserialize, Serialize};
 
 /// Salt of the inner-estimator streams (`seed ^ INNER_SALT`, particle index).
 pub const INNER_SALT: u64 = 0x5D1F_F05E_0B5E_55ED;
@@ -46,70 +53,25 @@ pub struct Rdmc {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RdmcOutput {
     /// Samples (`chains = n`, `draws_per_chain = 1`), evaluations, wall time and
-    /// diagnostics: `acceptance_per_step[k]` is the mean inner MALA acceptance over
-    /// particles at the reverse steps where MALA chains ran (all K steps, or the
-    /// last ones when `inner.is_only_above` is set), `chain_acceptance[i]` particle
-    /// i's mean over its MALA calls, `step_sizes[i]` its last inner step size
-    /// (ULA/MALA), `final_positions` the particles at δ before the output map
-    /// (when the output is not `final`).
+    /// diagnostics: `acceptance_per_step[s]` is the mean inner MALA acceptance over
+    /// the particles that ran MALA chains at step s (`None` where none did),
+    /// `chain_acceptance[i]` particle i's mean over its MALA calls, `step_sizes[i]`
+    /// its last inner step size (ULA/MALA), `final_positions` the particles at δ
+    /// before the output map.
     pub run: Run,
     /// Inner estimates whose IS weights all vanished (the documented fallback).
     pub fallbacks: u64,
 }
 
-struct ParticleOut {
-    x: Vec<f64>,
-    y_delta: Vec<f64>,
-    acceptance: Vec<f64>,
-    step_size: Option<f64>,
-    fallbacks: u64,
-}
-
-/// `p_T` as a [`GradTarget`] known only through its estimated score, so that the
-/// warm start is the `sampo_langevin::Ula` kernel. The log density is a constant
-/// placeholder (ULA never uses it); the gradient is one inner estimate, drawn from
-/// the particle's inner stream held in the mutex (uncontended: one particle, one
-/// thread). A failed estimate writes NaN into the gradient (ULA then reports a
-/// divergence) and keeps the reason.
-struct EstimatedScore<'e, 'a, T: ?Sized> {
-    estimator: &'e ScoreEstimator<'a, T>,
-    t: f64,
-    dim: usize,
-    cell: Mutex<ScoreCell>,
-}
-
-struct ScoreCell {
-    rng: StreamRng,
-    ws: Workspace,
-    last: CallInfo,
-    failure: Option<InnerFailure>,
-}
-
-impl<T: GradTarget + ?Sized> Target for EstimatedScore<'_, '_, T> {
-    fn dim(&self) -> usize {
-        self.dim
-    }
-    fn log_density(&self, _x: &[f64]) -> f64 {
-        0.0
-    }
-}
-
-impl<T: GradTarget + ?Sized> GradTarget for EstimatedScore<'_, '_, T> {
-    fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let mut guard = self.cell.lock().unwrap_or_else(|p| p.into_inner());
-        let cell = &mut *guard;
-        match self
-            .estimator
-            .score(self.t, x, &mut cell.ws, &mut cell.rng, grad)
-        {
-            Ok(info) => cell.last = info,
-            Err(f) => {
-                cell.failure = Some(f);
-                grad.iter_mut().for_each(|g| *g = f64::NAN);
-            }
-        }
-        0.0
-    }
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Phase {
+    /// Warm-start ULA step on p_T.
+    Warm,
+    /// Reverse step k.
+    Reverse(usize),
+    /// The output map at δ.
+    Output,
 }
 
 impl Rdmc {
@@ -135,6 +97,39 @@ impl Rdmc {
         self.config.evaluations_per_sample()
     }
 
+    /// Steps of the schedule: warm start + K reverse steps + the output step.
+    pub fn schedule_len(&self) -> u64 {
+        (self.config.init.warm_start_steps
+            + self.config.schedule.steps
+            + usize::from(self.config.output != Output::Final)) as u64
+    }
+
+    /// The run configuration of `n` particles: the whole schedule, keeping the
+    /// population after its last step; observers and checkpoints after every step.
+    pub fn run_config(&self, n: usize, seed: u64) -> RunConfig {
+        let len = self.schedule_len();
+        let mut rc = RunConfig::new(n, 0, len, seed);
+        rc.thin = len;
+        rc.segment = 1;
+        rc
+    }
+
+    /// The population kernel over `target`. With `own_init`, particles start from
+    /// `N(0, (1 − e^{−2T}) I)` drawn from their streams and the runner's initial
+    /// positions are ignored; otherwise they start at the given positions.
+    pub fn kernel<'a, T: GradTarget + ?Sized>(
+        &'a self,
+        target: &'a T,
+        own_init: bool,
+    ) -> RdmcKernel<'a, T> {
+        RdmcKernel {
+            rdmc: self,
+            estimator: ScoreEstimator::new(target, self.config.inner),
+            d: target.dim(),
+            own_init,
+        }
+    }
+
     /// Runs `n` particles on a counted target; `Run::evaluations` is the counter's
     /// change over the run.
     pub fn sample<T: GradTarget>(
@@ -147,8 +142,8 @@ impl Rdmc {
     }
 
     /// Runs `n` particles on any target; `counter` (usually the target itself, a
-    /// [`Counted`]) supplies `Run::evaluations`; without one they are computed from
-    /// the config ([`Rdmc::evaluations_per_sample`] × n).
+    /// [`Counted`]) supplies `Run::evaluations`; without one they are the
+    /// evaluations the estimators reported (exact).
     pub fn sample_with<G: GradTarget + ?Sized>(
         &self,
         target: &G,
@@ -163,198 +158,344 @@ impl Rdmc {
         if d == 0 {
             return Err(RdmcError::invalid("target dimension", 0, "must be >= 1"));
         }
-        let before = counter.map(|c| c.counts());
-        let start = Instant::now();
-        let estimator = ScoreEstimator::new(target, self.config.inner);
-        let outs: Vec<Result<ParticleOut, RdmcError>> = (0..n)
-            .into_par_iter()
-            .map(|i| self.particle(&estimator, d, i, seed))
-            .collect();
-        let wall_time_secs = start.elapsed().as_secs_f64();
-        let mut parts = Vec::with_capacity(n);
-        for o in outs {
-            parts.push(o?);
+        let kernel = self.kernel(target, true);
+        let mut runner = Runner::population(&kernel, self.run_config(n, seed))?;
+        if let Some(c) = counter {
+            runner = runner.count_with(c);
         }
-        let evaluations = match (counter, before) {
-            (Some(c), Some(b)) => c.counts().since(&b),
-            _ => {
-                let e = self.evaluations_per_sample();
-                EvalCounts {
-                    density: e.density * n as u64,
-                    gradient: e.gradient * n as u64,
-                }
-            }
+        let run = match runner.run(&Particles::zeros(1, d))? {
+            Outcome::Finished(run) => run,
+            Outcome::Stopped { .. } => unreachable!("no observer can stop this run"),
         };
-
-        let mut samples = Particles::zeros(n, d);
-        let mut y_delta = Particles::zeros(n, d);
-        for (i, p) in parts.iter().enumerate() {
-            samples.row_mut(i).copy_from_slice(&p.x);
-            y_delta.row_mut(i).copy_from_slice(&p.y_delta);
-        }
-        let steps_with_acc = parts.iter().map(|p| p.acceptance.len()).max().unwrap_or(0);
-        let acceptance_per_step = (0..steps_with_acc)
-            .map(|k| {
-                parts
-                    .iter()
-                    .map(|p| p.acceptance.get(k).copied().unwrap_or(0.0))
-                    .sum::<f64>()
-                    / n as f64
-            })
-            .collect();
-        let chain_acceptance = if steps_with_acc > 0 {
-            parts
-                .iter()
-                .map(|p| p.acceptance.iter().sum::<f64>() / p.acceptance.len().max(1) as f64)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let step_sizes = parts.iter().filter_map(|p| p.step_size).collect();
-        let fallbacks = parts.iter().map(|p| p.fallbacks).sum();
-        let run = Run {
-            samples,
-            chains: n,
-            draws_per_chain: 1,
-            evaluations,
-            wall_time_secs,
-            diagnostics: Diagnostics {
-                acceptance_per_step,
-                chain_acceptance,
-                step_sizes,
-                final_positions: (self.config.output != Output::Final).then_some(y_delta),
-            },
-        };
+        let fallbacks = run
+            .diagnostics
+            .stats
+            .get(FALLBACKS_TOTAL)
+            .map_or(0, |&f| f as u64);
         Ok(RdmcOutput { run, fallbacks })
     }
+}
 
-    fn particle<T: GradTarget + ?Sized>(
-        &self,
-        estimator: &ScoreEstimator<'_, T>,
-        d: usize,
-        i: usize,
-        seed: u64,
-    ) -> Result<ParticleOut, RdmcError> {
-        let cfg = &self.config;
-        let times = &self.times;
-        let k_steps = cfg.schedule.steps;
-        let big_t = times[0];
-        let diverged = |step: usize, time: f64, reason: String| RdmcError::Diverged {
-            particle: i,
+/// Key of the total fallback count in `Run::diagnostics.stats`.
+pub const FALLBACKS_TOTAL: &str = "fallbacks_total";
+
+/// rdMC over a borrowed target, one outer step per runner step.
+pub struct RdmcKernel<'a, T: ?Sized> {
+    rdmc: &'a Rdmc,
+    estimator: ScoreEstimator<'a, T>,
+    d: usize,
+    own_init: bool,
+}
+
+/// One particle: its position and score (the state of a ULA chain over the
+/// estimated score, whose workspace holds the estimator's stream), its outer
+/// stream, and its inner-chain statistics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ParticleState {
+    chain: UlaState<Workspace>,
+    rng: StreamRng,
+    acc_sum: f64,
+    acc_count: u64,
+    step_size: Option<f64>,
+}
+
+/// The population: particles and their current positions (n × d; after the
+/// output step, the output).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RdmcState {
+    particles: Vec<ParticleState>,
+    positions: Vec<f64>,
+}
+
+impl RdmcState {
+    /// Inner estimates whose importance weights all vanished, over all particles.
+    pub fn fallbacks(&self) -> u64 {
+        self.particles
+            .iter()
+            .map(|p| p.chain.workspace().fallbacks)
+            .sum()
+    }
+}
+
+/// Diagnostics of one outer step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RdmcInfo {
+    /// Evaluations over all particles.
+    pub evaluations: EvalCounts,
+    /// Mean inner MALA acceptance over the particles that ran MALA chains.
+    pub acceptance: Option<f64>,
+    /// Estimates at this step that fell back (every IS weight vanished).
+    pub fallbacks: u64,
+    /// The forward time of this step's estimates.
+    pub time: f64,
+}
+
+impl StepInfo for RdmcInfo {
+    fn evaluations(&self) -> EvalCounts {
+        self.evaluations
+    }
+    fn acceptance(&self) -> Option<f64> {
+        self.acceptance
+    }
+    fn stats(&self, visit: &mut dyn FnMut(&'static str, f64)) {
+        visit("fallbacks", self.fallbacks as f64);
+        visit("t", self.time);
+    }
+}
+
+/// One particle's part of a step.
+struct ParticleStep {
+    evaluations: EvalCounts,
+    acceptance: Option<f64>,
+    fallbacks: u64,
+}
+
+impl<'a, T: GradTarget + ?Sized> RdmcKernel<'a, T> {
+    fn config(&self) -> &RdmcConfig {
+        &self.rdmc.config
+    }
+
+    /// The warm-start ULA kernel on p_T (also the particles' initial state).
+    fn warm_kernel(&self) -> Ula<ScoreAt<'_, 'a, T>> {
+        let big_t = self.rdmc.times[0];
+        let var_t = -(-2.0 * big_t).exp_m1();
+        Ula::new(
+            ScoreAt {
+                estimator: &self.estimator,
+                t: big_t,
+            },
+            UlaConfig::new(self.config().init.step_scale * var_t),
+        )
+        .expect("validated step scale")
+    }
+
+    fn phase(&self, step: u64) -> Phase {
+        let w = self.config().init.warm_start_steps as u64;
+        let k = self.config().schedule.steps as u64;
+        if step <= w {
+            Phase::Warm
+        } else if step <= w + k {
+            Phase::Reverse((step - w - 1) as usize)
+        } else {
+            Phase::Output
+        }
+    }
+
+    fn diverged(particle: usize, step: usize, time: f64, reason: String) -> RdmcError {
+        RdmcError::Diverged {
+            particle,
             step,
             time,
             reason,
-        };
-        let mut rng = stream(seed, i as u64);
-        let inner_rng = stream(seed ^ INNER_SALT, i as u64);
-
-        // 1. Y ~ N(0, (1 − e^{−2T}) I).
-        let var_t = -(-2.0 * big_t).exp_m1();
-        let mut y = vec![0.0; d];
-        fill_standard_normal(&mut rng, &mut y);
-        y.iter_mut().for_each(|v| *v *= var_t.sqrt());
-        let mut v = vec![0.0; d];
-        let mut acceptance = Vec::with_capacity(k_steps);
-        let mut step_size = None;
-        let mut record = |info: &CallInfo, acc: &mut Vec<f64>| {
-            if let Some(a) = info.acceptance {
-                acc.push(a);
-            }
-            if info.step_size.is_some() {
-                step_size = info.step_size;
-            }
-        };
-
-        // 2. Warm start (ULA on p_T with the estimated score), or the first score.
-        let (mut irng, mut ws, first) = if cfg.init.warm_start_steps > 0 {
-            let es = EstimatedScore {
-                estimator,
-                t: big_t,
-                dim: d,
-                cell: Mutex::new(ScoreCell {
-                    rng: inner_rng,
-                    ws: Workspace::new(d),
-                    last: CallInfo::default(),
-                    failure: None,
-                }),
-            };
-            let ula = Ula::new(&es, UlaConfig::new(cfg.init.step_scale * var_t))?;
-            let failure = |es: &EstimatedScore<'_, '_, T>, fallback: String| {
-                let mut g = es.cell.lock().unwrap_or_else(|p| p.into_inner());
-                let reason = g.failure.take().map_or(fallback, |f| f.reason);
-                diverged(0, big_t, format!("warm start: {reason}"))
-            };
-            let mut state = match ula.init(&y) {
-                Ok(s) => s,
-                Err(e) => return Err(failure(&es, e.to_string())),
-            };
-            for _ in 0..cfg.init.warm_start_steps {
-                if let Err(e) = ula.step(&(), &mut state, &mut rng) {
-                    return Err(failure(&es, e.reason));
-                }
-            }
-            y.copy_from_slice(ula.position(&state));
-            v.copy_from_slice(state.gradient());
-            let cell = es.cell.into_inner().unwrap_or_else(|p| p.into_inner());
-            (cell.rng, cell.ws, cell.last)
-        } else {
-            let mut irng = inner_rng;
-            let mut ws = Workspace::new(d);
-            let info = estimator
-                .score(big_t, &y, &mut ws, &mut irng, &mut v)
-                .map_err(|f| diverged(1, big_t, f.reason))?;
-            (irng, ws, info)
-        };
-        record(&first, &mut acceptance);
-
-        // 3. K reverse steps.
-        let mut xi = vec![0.0; d];
-        for k in 0..k_steps {
-            let t = times[k];
-            if k > 0 {
-                let info = estimator
-                    .score(t, &y, &mut ws, &mut irng, &mut v)
-                    .map_err(|f| diverged(k + 1, t, f.reason))?;
-                record(&info, &mut acceptance);
-            }
-            fill_standard_normal(&mut rng, &mut xi);
-            cfg.integrator.step(&mut y, &v, t - times[k + 1], &xi);
-            if let Some(j) = y.iter().position(|a| !a.is_finite()) {
-                return Err(diverged(k + 1, t, format!("position y[{j}] = {}", y[j])));
-            }
         }
+    }
 
-        // 4. Output at δ.
-        let delta = times[k_steps];
-        let x = match cfg.output {
-            Output::Final => y.clone(),
-            Output::Tweedie | Output::Posterior => {
-                let mut out = vec![0.0; d];
-                let res = if cfg.output == Output::Tweedie {
-                    estimator.posterior_mean(delta, &y, &mut ws, &mut irng, &mut out)
-                } else {
-                    estimator.posterior_draw(delta, &y, &mut ws, &mut irng, &mut out)
-                };
-                let info = res.map_err(|f| diverged(k_steps + 1, delta, f.reason))?;
-                if let Some(a) = info.step_size {
-                    step_size = Some(a);
+    fn advance(
+        &self,
+        i: usize,
+        p: &mut ParticleState,
+        pos: &mut [f64],
+        phase: Phase,
+    ) -> Result<ParticleStep, RdmcError> {
+        let cfg = self.config();
+        let times = &self.rdmc.times;
+        let before = p.chain.workspace().fallbacks;
+        let (evaluations, info_acc, step_size) = match phase {
+            Phase::Warm => {
+                let ula = self.warm_kernel();
+                let info = ula.step(&(), &mut p.chain, &mut p.rng).map_err(|e| {
+                    Self::diverged(i, 0, times[0], format!("warm start: {}", e.reason))
+                })?;
+                (info.evaluations, info.drift_acceptance, None)
+            }
+            Phase::Reverse(k) => {
+                let t = times[k];
+                let (y, v, ws) = p.chain.parts_mut();
+                let mut spent = EvalCounts::ZERO;
+                let mut acc = None;
+                let mut h = None;
+                if k > 0 {
+                    let e = self
+                        .estimator
+                        .score(t, y, ws, v)
+                        .map_err(|f| Self::diverged(i, k + 1, t, f.reason))?;
+                    spent = e.evaluations;
+                    acc = e.acceptance;
+                    h = e.step_size;
                 }
-                out
+                // The outer noise: d normals from the particle's stream (`pos` is free
+                // scratch until the positions are copied below).
+                fill_standard_normal(&mut p.rng, pos);
+                cfg.integrator.step(y, v, t - times[k + 1], pos);
+                if let Some(j) = y.iter().position(|a| !a.is_finite()) {
+                    return Err(Self::diverged(
+                        i,
+                        k + 1,
+                        t,
+                        format!("position y[{j}] = {}", y[j]),
+                    ));
+                }
+                pos.copy_from_slice(y);
+                (spent, acc, h)
+            }
+            Phase::Output => {
+                let delta = times[cfg.schedule.steps];
+                let (y, _, ws) = p.chain.parts_mut();
+                let e = if cfg.output == Output::Tweedie {
+                    self.estimator.posterior_mean(delta, y, ws, pos)
+                } else {
+                    self.estimator.posterior_draw(delta, y, ws, pos)
+                }
+                .map_err(|f| Self::diverged(i, cfg.schedule.steps + 1, delta, f.reason))?;
+                (e.evaluations, e.acceptance, e.step_size)
             }
         };
-        Ok(ParticleOut {
-            x,
-            y_delta: y,
-            acceptance,
-            step_size,
-            fallbacks: ws.fallbacks,
+        if let Some(a) = info_acc {
+            p.acc_sum += a;
+            p.acc_count += 1;
+        }
+        if step_size.is_some() {
+            p.step_size = step_size;
+        }
+        if phase == Phase::Warm {
+            pos.copy_from_slice(p.chain.position());
+        }
+        Ok(ParticleStep {
+            evaluations,
+            acceptance: info_acc,
+            fallbacks: p.chain.workspace().fallbacks - before,
         })
     }
 }
 
-/// Runs rdMC with `config` for `n` particles on a counted target (the function the
-/// harness calls): validates the config, samples, and returns the [`Run`]
-/// (`chains = n`, `draws_per_chain = 1`, `evaluations` = the counter's change).
+impl<T: GradTarget + ?Sized> PopulationKernel for RdmcKernel<'_, T> {
+    type State = RdmcState;
+    type Info = RdmcInfo;
+
+    fn dim(&self) -> usize {
+        self.d
+    }
+
+    fn init(&self, x0: &Particles, seed: u64) -> Result<(RdmcState, EvalCounts), CoreError> {
+        let d = self.d;
+        let big_t = self.rdmc.times[0];
+        let sd = (-(-2.0 * big_t).exp_m1()).sqrt();
+        let ula = self.warm_kernel();
+        let results: Vec<Result<(ParticleState, EvalCounts), RdmcError>> = (0..x0.len())
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = stream(seed, i as u64);
+                let mut y = vec![0.0; d];
+                if self.own_init {
+                    // Y ~ N(0, (1 − e^{−2T}) I).
+                    fill_standard_normal(&mut rng, &mut y);
+                    y.iter_mut().for_each(|v| *v *= sd);
+                } else {
+                    y.copy_from_slice(x0.row(i));
+                }
+                let ws = Workspace::new(d, stream(seed ^ INNER_SALT, i as u64));
+                let (chain, cost) = ula.init_with_workspace(&y, ws).map_err(|e| {
+                    Self::diverged(i, 0, big_t, format!("first score estimate: {e}"))
+                })?;
+                Ok((
+                    ParticleState {
+                        chain,
+                        rng,
+                        acc_sum: 0.0,
+                        acc_count: 0,
+                        step_size: None,
+                    },
+                    cost,
+                ))
+            })
+            .collect();
+        let mut particles = Vec::with_capacity(results.len());
+        let mut spent = EvalCounts::ZERO;
+        for r in results {
+            let (p, c) = r?;
+            spent += c;
+            particles.push(p);
+        }
+        let positions = particles
+            .iter()
+            .flat_map(|p| p.chain.position().iter().copied())
+            .collect();
+        Ok((
+            RdmcState {
+                particles,
+                positions,
+            },
+            spent,
+        ))
+    }
+
+    fn step(&self, state: &mut RdmcState, step: u64) -> Result<RdmcInfo, CoreError> {
+        let phase = self.phase(step);
+        let d = self.d;
+        let results: Vec<Result<ParticleStep, RdmcError>> = state
+            .particles
+            .par_iter_mut()
+            .zip(state.positions.par_chunks_mut(d))
+            .enumerate()
+            .map(|(i, (p, pos))| self.advance(i, p, pos, phase))
+            .collect();
+        let mut info = RdmcInfo {
+            evaluations: EvalCounts::ZERO,
+            acceptance: None,
+            fallbacks: 0,
+            time: match phase {
+                Phase::Warm => self.rdmc.times[0],
+                Phase::Reverse(k) => self.rdmc.times[k],
+                Phase::Output => self.rdmc.times[self.config().schedule.steps],
+            },
+        };
+        let (mut acc, mut n_acc) = (0.0, 0usize);
+        for r in results {
+            let s = r?;
+            info.evaluations += s.evaluations;
+            info.fallbacks += s.fallbacks;
+            if let Some(a) = s.acceptance {
+                acc += a;
+                n_acc += 1;
+            }
+        }
+        info.acceptance = (n_acc > 0).then(|| acc / n_acc as f64);
+        Ok(info)
+    }
+
+    fn positions<'s>(&self, state: &'s RdmcState) -> &'s [f64] {
+        &state.positions
+    }
+
+    fn schedule_len(&self) -> Option<u64> {
+        Some(self.rdmc.schedule_len())
+    }
+
+    fn diagnostics(&self, state: &RdmcState, diag: &mut Diagnostics) {
+        let ps = &state.particles;
+        if ps.iter().any(|p| p.acc_count > 0) {
+            diag.chain_acceptance = ps
+                .iter()
+                .map(|p| p.acc_sum / p.acc_count.max(1) as f64)
+                .collect();
+        }
+        diag.step_sizes = ps.iter().filter_map(|p| p.step_size).collect();
+        if self.config().output != Output::Final {
+            let ys: Vec<f64> = ps
+                .iter()
+                .flat_map(|p| p.chain.position().iter().copied())
+                .collect();
+            diag.final_positions =
+                Some(Particles::from_vec(ps.len(), self.d, ys).expect("n × d positions"));
+        }
+        diag.stats
+            .insert(FALLBACKS_TOTAL.to_string(), state.fallbacks() as f64);
+    }
+}
+
+/// Runs rdMC with `config` for `n` particles on a counted target: validates the
+/// config, samples, and returns the [`Run`] (`chains = n`, `draws_per_chain = 1`,
+/// `evaluations` = the counter's change).
 pub fn sample<T: GradTarget>(
     target: &Counted<T>,
     config: &RdmcConfig,

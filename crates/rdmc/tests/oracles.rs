@@ -54,11 +54,9 @@ fn check_gaussian(inner: InnerConfig, reps: usize) {
         let exact = gaussian_posterior_mean(&mu, s2, t, &x);
         let reps: Vec<Vec<f64>> = (0..reps)
             .map(|r| {
-                let mut ws = Workspace::new(2);
-                let mut rng = stream(11, r as u64);
+                let mut ws = Workspace::new(2, stream(11, r as u64));
                 let mut m = vec![0.0; 2];
-                est.posterior_mean(t, &x, &mut ws, &mut rng, &mut m)
-                    .unwrap();
+                est.posterior_mean(t, &x, &mut ws, &mut m).unwrap();
                 m
             })
             .collect();
@@ -154,10 +152,9 @@ fn check_gmm_score(proposal: Proposal) {
         let exact = gmm_score(t, &x);
         let reps: Vec<Vec<f64>> = (0..60)
             .map(|r| {
-                let mut ws = Workspace::new(2);
-                let mut rng = stream(5, r);
+                let mut ws = Workspace::new(2, stream(5, r));
                 let mut v = vec![0.0; 2];
-                est.score(t, &x, &mut ws, &mut rng, &mut v).unwrap();
+                est.score(t, &x, &mut ws, &mut v).unwrap();
                 v
             })
             .collect();
@@ -242,11 +239,9 @@ fn defensive_component_recovers_tail_posterior_means() {
         );
         let reps: Vec<Vec<f64>> = (0..100)
             .map(|r| {
-                let mut ws = Workspace::new(2);
-                let mut rng = stream(13, r);
+                let mut ws = Workspace::new(2, stream(13, r));
                 let mut m = vec![0.0; 2];
-                est.posterior_mean(t, &x, &mut ws, &mut rng, &mut m)
-                    .unwrap();
+                est.posterior_mean(t, &x, &mut ws, &mut m).unwrap();
                 m
             })
             .collect();

@@ -30,3 +30,6 @@ pub use needs::Needs;
 pub use registry::{Built, Registry, Sampler, SamplerEntry};
 pub use table::{from_table, set_path, to_table};
 pub use target_ref::{AnyTarget, DensityView, FiniteSumView, GradView, TargetRef};
+/// The TOML table and value types configurations travel in (re-exported so that a
+/// family crate needs no `toml` dependency of its own).
+pub use toml::{Table, Value};
