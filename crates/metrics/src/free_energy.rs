@@ -22,6 +22,7 @@
 
 use crate::MetricError;
 use crate::histogram::Binning1d;
+use crate::weights::weights_from_log;
 use serde::{Deserialize, Serialize};
 
 /// A free-energy profile on equal bins (see the module docs).
@@ -57,17 +58,7 @@ fn normalized_weights(n: usize, log_weights: Option<&[f64]>) -> Result<Vec<f64>,
             format!("{} log weights for {n} samples", lw.len()),
         ));
     }
-    if let Some(i) = lw.iter().position(|v| v.is_nan() || *v == f64::INFINITY) {
-        return Err(MetricError::invalid(
-            "log_weights",
-            format!("entry {i} is {}", lw[i]),
-        ));
-    }
-    let max = lw.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if max == f64::NEG_INFINITY {
-        return Err(MetricError::invalid("log_weights", "all −inf (no weight)"));
-    }
-    let w: Vec<f64> = lw.iter().map(|l| (l - max).exp()).collect();
+    let w = weights_from_log(lw)?;
     let s: f64 = w.iter().sum();
     Ok(w.into_iter().map(|v| v / s).collect())
 }

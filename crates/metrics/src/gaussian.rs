@@ -158,7 +158,7 @@ pub fn moments_divisor_n(samples: &Particles) -> (Vec<f64>, Vec<f64>) {
 /// `bayesian_lin_reg.py`).
 ///
 /// **Noise floor.** For exact draws from N(μ, σ² I_d), to leading order in 1/n
-/// E[W2²] ≈ σ² (d + d(d+1)/4) / n: the mean error contributes tr Σ / n = σ² d / n, and
+/// E\[W2²\] ≈ σ² (d + d(d+1)/4) / n: the mean error contributes tr Σ / n = σ² d / n, and
 /// the covariance error Σ_i (√λ_i − σ)² ≈ ‖Ŝ − σ²I‖_F² / (4σ²), whose expectation
 /// is σ² d(d+1)/(4n) (Var Ŝ_ii = 2σ⁴/n, Var Ŝ_ij = σ⁴/n). For d = 2 and n = 100 chains
 /// that is W2 ≈ 0.19 σ; values below the floor are noise (the unit test checks

@@ -13,6 +13,7 @@
 //! peers.md §C.5 for the two-sample version in d = 10, 32), and that bias enters
 //! KL(q‖π) with the opposite sign. Use it for d ≤ about 4 or on marginals (DESIGN.md,
 //! "Metrics conventions"), beside the same-size noise floor of exact samples.
+//! Unweighted samples only (as [`crate::knn`]).
 
 use crate::MetricError;
 use crate::knn;

@@ -23,6 +23,11 @@
 //! in d = 10 at n = 10⁴), and always report them next to a same-distribution baseline
 //! ([`crate::noise_floor`]).
 //!
+//! **Unweighted only.** Both estimators assume equally weighted samples; there is no
+//! weighted version in this crate (the weighted metrics are listed in
+//! [`crate::weights`]). For weighted output, resample first (and read the result
+//! against the Kish ESS) or use a weighted metric (marginal or sliced W2, MMD).
+//!
 //! # Duplicate points (zero distances)
 //!
 //! With ties in the data (resampled particles, a chain that rejected moves), ρ_k(i) or

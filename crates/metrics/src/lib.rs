@@ -8,14 +8,15 @@
 //! | [`sliced`] | sliced W2 (sorted random projections), uniform and weighted |
 //! | [`marginal`] | exact 1-D W2 and two-sample KS per coordinate, uniform and weighted |
 //! | [`sinkhorn`] | log-domain Sinkhorn divergence |
-//! | [`mmd`] | MMD² with multi-bandwidth RBF kernels and the median heuristic |
+//! | [`mmd`] | MMD² with multi-bandwidth RBF kernels and the median heuristic, uniform and weighted |
 //! | [`knn`] | k-d tree, k-NN entropy and the Wang–Kulkarni–Verdú KL between samples |
 //! | [`kl`] | KL(q‖π) for normalized targets (k-NN entropy + cross-entropy) |
 //! | [`histogram`] | histogram KL on 1-D/2-D marginals |
 //! | [`ess`] | ESS/IAT (Geyer; GPSS convention), MCSE |
 //! | [`rhat`] | rank-normalized split R̂ |
 //! | [`diagnostics`] | per-coordinate MCMC summary (bulk/tail ESS, MCSE, R̂), Sampo or ArviZ convention |
-//! | [`modes`] | mode assignment, mode weights + χ², entropic mode coverage |
+//! | [`modes`] | mode assignment, mode weights + χ², entropic mode coverage (uniform and weighted) |
+//! | [`moments`] | weighted mean/covariance, mean error and relative covariance error |
 //! | [`gaussian`] | W2 between Gaussians in closed form |
 //! | [`logz`] | log Z estimates and errors |
 //! | [`free_energy`] | 1-D free-energy profiles with reweighting |
@@ -38,6 +39,7 @@ pub mod logz;
 pub mod marginal;
 pub mod mmd;
 pub mod modes;
+pub mod moments;
 pub mod noise_floor;
 pub mod ot;
 pub mod rhat;

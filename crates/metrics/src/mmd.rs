@@ -21,12 +21,37 @@
 //! | gfn-diffusion (`mix_rbf_mmd2`, `biased=True`) | Σ_σ exp(−d²/(2σ²)), σ ∈ {0.01, 0.1, 1, 10, 100} | V | [`mmd_gfn_diffusion`] |
 //! | Beyond ELBOs (`mmd_median.py`, from mmdfuse) | exp(−d²/(2λ²)), λ = median pooled distance | hybrid, reports √ | [`mmd_beyond_elbos`] |
 //!
+//! For tables: [`mmd_median`] is the unbiased MMD²_u (can be negative);
+//! [`mmd_median_biased`] is MMD_b = sqrt(V-statistic), non-negative.
+//!
+//! **Weighted samples** ([`mmd2_weighted`]; weights normalized, [`crate::weights`]):
+//! with w̃ on x and ṽ on y,
+//!
+//! - **V-statistic**: Σ_{i,j} w̃_i w̃_j k(x_i, x_j) + Σ_{i,j} ṽ_i ṽ_j k(y_i, y_j)
+//!   − 2 Σ_{i,j} w̃_i ṽ_j k(x_i, y_j) = ‖Σ_i w̃_i φ(x_i) − Σ_j ṽ_j φ(y_j)‖² in the
+//!   kernel's feature space: the MMD² between the two weighted empirical measures,
+//!   ≥ 0 (up to rounding), 0 for identical weighted samples, and, being a function of
+//!   the measures, equal for integer weights to the sample with repeated points.
+//! - **U-statistic**: the within-sample sums over i ≠ j only, each renormalized by
+//!   its pair mass Σ_{i≠j} w̃_i w̃_j = 1 − Σ_i w̃_i²:
+//!   Σ_{i≠j} w̃_i w̃_j k(x_i, x_j) / (1 − Σ w̃_i²) + (same for y) − 2 Σ w̃_i ṽ_j k(x_i, y_j).
+//!   For uniform weights this is Gretton et al.'s Eq. (3); for weights fixed in advance
+//!   (not functions of the draws) and x_i iid from P it is unbiased for MMD², since
+//!   each pair term has mean E k(X, X'). There is no single standard weighted
+//!   U-statistic; this is the pair-mass normalization above, derived here. It is
+//!   *not* unbiased for self-normalized importance weights (random, ratio
+//!   estimator; only consistent), and it does not satisfy the repeated-points
+//!   identity (repeated copies form pairs i ≠ j at distance 0, which it counts, while
+//!   an integer weight excludes them with the diagonal). Needs at least two points of
+//!   positive weight per sample.
+//!
 //! All pairwise passes are O((n + m)² d), parallel over rows with rayon; each row sum
 //! is sequential and the row sums are added in order, so results do not depend on
 //! the number of threads.
 
 use crate::MetricError;
 use crate::sliced::check_pair;
+use crate::weights::normalized_or_uniform;
 use rayon::prelude::*;
 use sampo_core::Particles;
 
@@ -98,6 +123,79 @@ fn kernel_sum(x: &Particles, y: &Particles, coef: &[f64], skip_diag: bool) -> f6
         })
         .collect();
     rows.iter().sum()
+}
+
+/// Σ_i w_i Σ_j v_j k(x_i, y_j), or over i ≠ j when `skip_diag` (x = y); rows in
+/// parallel, each row and the row total summed in order.
+fn weighted_kernel_sum(
+    x: &Particles,
+    wx: &[f64],
+    y: &Particles,
+    wy: &[f64],
+    coef: &[f64],
+    skip_diag: bool,
+) -> f64 {
+    let rows: Vec<f64> = (0..x.len())
+        .into_par_iter()
+        .map(|i| {
+            let xi = x.row(i);
+            let s = y
+                .rows()
+                .zip(wy)
+                .enumerate()
+                .filter(|(j, _)| !(skip_diag && *j == i))
+                .map(|(_, (yj, v))| v * kval(coef, sq_dist(xi, yj)))
+                .sum::<f64>();
+            wx[i] * s
+        })
+        .collect();
+    rows.iter().sum()
+}
+
+/// MMD² between weighted samples with the chosen estimator (module docs, "Weighted
+/// samples"); `None` weights are uniform. With uniform weights it equals
+/// [`mmd2_with`] up to rounding. Errors as [`mmd2_with`], and name `wa`, `wb` for
+/// invalid weights ([`crate::weights::normalize_weights`]) or, for the unbiased
+/// estimator, fewer than two points of positive weight.
+pub fn mmd2_weighted(
+    a: &Particles,
+    wa: Option<&[f64]>,
+    b: &Particles,
+    wb: Option<&[f64]>,
+    kernel: &Kernel,
+    estimator: Estimator,
+) -> Result<f64, MetricError> {
+    let min_n = match estimator {
+        Estimator::Unbiased => 2,
+        Estimator::Biased => 1,
+    };
+    check_pair(a, b, min_n)?;
+    kernel.validate()?;
+    let pa = normalized_or_uniform(wa, a.len(), "wa")?;
+    let pb = normalized_or_uniform(wb, b.len(), "wb")?;
+    let coef = kernel.coefficients();
+    let kxy = weighted_kernel_sum(a, &pa, b, &pb, &coef, false);
+    let diag = coef.len() as f64; // k(x, x) = L
+    let within = |p: &Particles, w: &[f64], name: &str| -> Result<f64, MetricError> {
+        let off = weighted_kernel_sum(p, w, p, w, &coef, true);
+        let sq: f64 = w.iter().map(|v| v * v).sum();
+        match estimator {
+            Estimator::Biased => Ok(off + diag * sq),
+            Estimator::Unbiased => {
+                let pair_mass = 1.0 - sq;
+                // 1 − Σ w̃² ≥ 1 − max w̃ > 0 unless one point holds all the mass; below
+                // 1e-12 the ratio is rounding noise.
+                if pair_mass <= 1e-12 {
+                    return Err(MetricError::invalid(
+                        name,
+                        "the weighted U-statistic needs at least two points of positive weight",
+                    ));
+                }
+                Ok(off / pair_mass)
+            }
+        }
+    };
+    Ok(within(a, &pa, "wa")? + within(b, &pb, "wb")? - 2.0 * kxy)
 }
 
 /// MMD² with the chosen estimator. Errors on a dimension mismatch, non-finite
@@ -193,8 +291,11 @@ pub fn median_bandwidth(a: &Particles, b: &Particles) -> Result<f64, MetricError
     Ok(med)
 }
 
-/// Unbiased MMD² with one Gaussian kernel of length scale [`median_bandwidth`]
-/// (k = exp(−d²/(2λ²))): the kernel of Beyond ELBOs with the standard estimator.
+/// The **unbiased U-statistic MMD²_u** (a squared distance, not its root) with one
+/// Gaussian kernel k = exp(−d²/(2λ²)) of length scale λ = [`median_bandwidth`]: the
+/// kernel of Beyond ELBOs with the standard estimator. Its mean is the population
+/// MMD², so under P = Q it is negative about half the time (no square root can be
+/// taken); for a non-negative table entry use [`mmd_median_biased`].
 pub fn mmd_median(a: &Particles, b: &Particles) -> Result<f64, MetricError> {
     let bw = median_bandwidth(a, b)?;
     mmd2(
@@ -204,6 +305,26 @@ pub fn mmd_median(a: &Particles, b: &Particles) -> Result<f64, MetricError> {
             bandwidths: vec![bw],
         },
     )
+}
+
+/// MMD_b = sqrt(max(MMD²_b, 0)) with the biased V-statistic MMD²_b and the kernel of
+/// [`mmd_median`] (λ = [`median_bandwidth`]): a non-negative number on the scale of a
+/// distance, 0 exactly for identical samples, and biased upward by about
+/// sqrt((1 − E k(X, X'))/n + (1 − E k(Y, Y'))/m) under P = Q (module docs), so
+/// compare it with its noise floor. [`mmd_median`] returns the unbiased MMD²_u
+/// instead (mean-zero under P = Q, can be negative, squared scale). The max with 0
+/// only removes rounding (MMD²_b ≥ 0 exactly in arithmetic). Errors as
+/// [`median_bandwidth`] and [`mmd2_biased`].
+pub fn mmd_median_biased(a: &Particles, b: &Particles) -> Result<f64, MetricError> {
+    let bw = median_bandwidth(a, b)?;
+    let v = mmd2_biased(
+        a,
+        b,
+        &Kernel::Rbf {
+            bandwidths: vec![bw],
+        },
+    )?;
+    Ok(v.max(0.0).sqrt())
 }
 
 /// ZOD-MC's metric (`utils/mmd.py`): the V-statistic with
@@ -424,5 +545,98 @@ mod tests {
         let mut nan = a.clone();
         nan.row_mut(2)[0] = f64::INFINITY;
         assert!(e(mmd_zodmc(&a, &nan)).contains("`b`"));
+    }
+
+    fn repeat_rows(p: &Particles, k: &[usize]) -> Particles {
+        let mut rows = Vec::new();
+        for (i, &c) in k.iter().enumerate() {
+            for _ in 0..c {
+                rows.push(p.row(i).to_vec());
+            }
+        }
+        Particles::from_rows(&rows).unwrap()
+    }
+
+    #[test]
+    fn weighted_reduces_to_unweighted_and_to_repeated_points() {
+        let a = gaussian(40, 2, 0.0, 30);
+        let b = gaussian(30, 2, 0.0, 31);
+        let k = Kernel::Rbf {
+            bandwidths: vec![0.7, 2.0],
+        };
+        for est in [Estimator::Biased, Estimator::Unbiased] {
+            let want = mmd2_with(&a, &b, &k, est).unwrap();
+            let got = mmd2_weighted(&a, Some(&[0.3; 40]), &b, Some(&[7.0; 30]), &k, est).unwrap();
+            assert!((got - want).abs() < 1e-12, "{est:?}: {got} vs {want}");
+            let got = mmd2_weighted(&a, None, &b, None, &k, est).unwrap();
+            assert!((got - want).abs() < 1e-12, "{est:?}: {got} vs {want}");
+        }
+        // Integer weights = repeated points, for the V-statistic.
+        let counts: Vec<usize> = (0..40).map(|i| 1 + i % 3).collect();
+        let kw: Vec<f64> = counts.iter().map(|&c| c as f64).collect();
+        let rep = repeat_rows(&a, &counts);
+        let got = mmd2_weighted(&a, Some(&kw), &b, None, &k, Estimator::Biased).unwrap();
+        let want = mmd2_biased(&rep, &b, &k).unwrap();
+        assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        // Identical weighted samples: V = 0.
+        let v = mmd2_weighted(&a, Some(&kw), &a, Some(&kw), &k, Estimator::Biased).unwrap();
+        assert!(v.abs() < 1e-13, "{v}");
+    }
+
+    /// Fixed (non-random) weights 1..=3 on n = m = 40 iid N(0, I_2) points, 300 null
+    /// replicates: the weighted U-statistic has mean 0 (module docs), so its replicate
+    /// mean is within 4 SE of 0; the weighted V-statistic is positive on every one.
+    #[test]
+    fn weighted_u_statistic_is_unbiased_for_fixed_weights() {
+        let k = Kernel::Rbf {
+            bandwidths: vec![1.0],
+        };
+        let w: Vec<f64> = (0..40).map(|i| 1.0 + (i % 3) as f64).collect();
+        let (mut us, mut all_v_positive) = (Vec::new(), true);
+        for r in 0..300u64 {
+            let a = gaussian(40, 2, 0.0, 5000 + 2 * r);
+            let b = gaussian(40, 2, 0.0, 5001 + 2 * r);
+            us.push(mmd2_weighted(&a, Some(&w), &b, Some(&w), &k, Estimator::Unbiased).unwrap());
+            let v = mmd2_weighted(&a, Some(&w), &b, Some(&w), &k, Estimator::Biased).unwrap();
+            all_v_positive &= v > 0.0;
+        }
+        let r = us.len() as f64;
+        let mean = us.iter().sum::<f64>() / r;
+        let sd = (us.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (r - 1.0)).sqrt();
+        assert!(mean.abs() < 4.0 * sd / r.sqrt(), "mean {mean}, sd {sd}");
+        assert!(all_v_positive);
+        // One point holding all the mass: no pairs for the U-statistic.
+        let a = gaussian(5, 2, 0.0, 1);
+        let one = [0.0, 0.0, 1.0, 0.0, 0.0];
+        let e = mmd2_weighted(&a, Some(&one), &a, None, &k, Estimator::Unbiased).unwrap_err();
+        assert!(e.to_string().contains("`wa`"), "{e}");
+    }
+
+    #[test]
+    fn median_biased_is_the_root_of_the_v_statistic() {
+        let a = gaussian(200, 2, 0.0, 40);
+        let b = gaussian(150, 2, 0.0, 41);
+        let bw = median_bandwidth(&a, &b).unwrap();
+        let v = mmd2_biased(
+            &a,
+            &b,
+            &Kernel::Rbf {
+                bandwidths: vec![bw],
+            },
+        )
+        .unwrap();
+        assert_eq!(mmd_median_biased(&a, &b).unwrap(), v.sqrt());
+        assert_eq!(mmd_median_biased(&a, &a).unwrap(), 0.0);
+        // Under P = Q the unbiased value can be negative, the biased root cannot.
+        let negatives = (0..40u64)
+            .filter(|r| {
+                let x = gaussian(50, 2, 0.0, 300 + 2 * r);
+                let y = gaussian(50, 2, 0.0, 301 + 2 * r);
+                assert!(mmd_median_biased(&x, &y).unwrap() >= 0.0);
+                mmd_median(&x, &y).unwrap() < 0.0
+            })
+            .count();
+        // P(U < 0) is about ½ under the null: 0 negatives of 40 has probability ~1e-12.
+        assert!(negatives > 0);
     }
 }

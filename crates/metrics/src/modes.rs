@@ -142,6 +142,77 @@ pub fn mode_weights(assignments: &[usize], k: usize) -> Result<Vec<f64>, MetricE
         .collect())
 }
 
+/// Weighted mode weights ŵ_c = Σ_{i: a_i = c} w̃_i (normalized sample weights w̃,
+/// [`crate::weights`]; `None` = uniform, which is [`mode_weights`]): the mass the
+/// weighted sample puts on each mode, c < k. Integer weights equal repeated samples.
+/// Errors as [`mode_weights`], and name `weights` for invalid weights.
+pub fn mode_weights_weighted(
+    assignments: &[usize],
+    weights: Option<&[f64]>,
+    k: usize,
+) -> Result<Vec<f64>, MetricError> {
+    let Some(w) = weights else {
+        return mode_weights(assignments, k);
+    };
+    if assignments.is_empty() {
+        return Err(MetricError::invalid("assignments", "empty"));
+    }
+    mode_counts(assignments, k)?;
+    let w = normalize_weights(w, assignments.len(), "weights")?;
+    let mut out = vec![0.0; k];
+    for (&a, wi) in assignments.iter().zip(&w) {
+        out[a] += wi;
+    }
+    Ok(out)
+}
+
+/// Weighted mode weights against the true weights (see [`mode_report_weighted`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WeightedModeReport {
+    /// Estimated weights ŵ ([`mode_weights_weighted`]).
+    pub weights: Vec<f64>,
+    /// True weights w, normalized.
+    pub true_weights: Vec<f64>,
+    /// Total variation ½ Σ |ŵ − w|.
+    pub tv: f64,
+    /// max_c |ŵ_c − w_c|.
+    pub max_abs_err: f64,
+    /// Entropic mode coverage of ŵ.
+    pub emc: f64,
+    /// Kish's effective sample size (Σ w)² / Σ w² of the sample weights, the scale
+    /// against which the errors should be read (n for uniform weights).
+    pub kish_ess: f64,
+}
+
+/// [`mode_report`] for weighted samples: TV, largest error and EMC of the weighted
+/// mode weights. There is no χ² entry: Pearson's statistic needs counts, and weighted
+/// counts are not multinomial. Errors name `assignments`, `weights` or
+/// `true_weights`.
+pub fn mode_report_weighted(
+    assignments: &[usize],
+    weights: Option<&[f64]>,
+    true_weights: &[f64],
+) -> Result<WeightedModeReport, MetricError> {
+    let w = normalized(true_weights, "true_weights")?;
+    let est = mode_weights_weighted(assignments, weights, w.len())?;
+    let diffs: Vec<f64> = est.iter().zip(&w).map(|(a, b)| (a - b).abs()).collect();
+    let kish_ess = match weights {
+        None => assignments.len() as f64,
+        Some(sw) => {
+            let (s1, s2) = sw.iter().fold((0.0, 0.0), |(a, b), v| (a + v, b + v * v));
+            s1 * s1 / s2
+        }
+    };
+    Ok(WeightedModeReport {
+        tv: 0.5 * diffs.iter().sum::<f64>(),
+        max_abs_err: diffs.iter().copied().fold(0.0, f64::max),
+        emc: entropic_mode_coverage(&est)?,
+        weights: est,
+        true_weights: w,
+        kish_ess,
+    })
+}
+
 /// `−Σ_c p_c ln p_c / ln K` of the normalized `weights` (0 ln 0 = 0), with K the
 /// number of entries: 1 for uniform weights, 0 when one mode holds all the mass.
 /// K = 1 gives 1 (the only mode is covered). Errors name `weights` (empty, negative,
@@ -331,5 +402,53 @@ mod tests {
             assign_nearest(&s, &[vec![0.0]]),
             Err(MetricError::DimensionMismatch { .. })
         ));
+    }
+
+    #[test]
+    fn weighted_mode_weights() {
+        let a = [0usize, 1, 1, 2, 0];
+        let w = [1.0, 2.0, 0.5, 0.5, 0.0];
+        // Masses 1, 2.5, 0.5 of 4.
+        assert_eq!(
+            mode_weights_weighted(&a, Some(&w), 3).unwrap(),
+            vec![0.25, 0.625, 0.125]
+        );
+        // Constant weights and None equal the frequencies.
+        let f = mode_weights(&a, 3).unwrap();
+        assert_eq!(mode_weights_weighted(&a, None, 3).unwrap(), f);
+        let c = mode_weights_weighted(&a, Some(&[0.3; 5]), 3).unwrap();
+        for (x, y) in c.iter().zip(&f) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        // Integer weights equal repeated samples.
+        let k = [2usize, 1, 3, 1, 2];
+        let rep: Vec<usize> = a
+            .iter()
+            .zip(&k)
+            .flat_map(|(&m, &c)| std::iter::repeat_n(m, c))
+            .collect();
+        let kw: Vec<f64> = k.iter().map(|&c| c as f64).collect();
+        let x = mode_weights_weighted(&a, Some(&kw), 3).unwrap();
+        for (x, y) in x.iter().zip(mode_weights(&rep, 3).unwrap()) {
+            assert!((x - y).abs() < 1e-12);
+        }
+        let r = mode_report_weighted(&a, Some(&w), &[1.0, 2.0, 1.0]).unwrap();
+        // ŵ = (¼, ⅝, ⅛) against (¼, ½, ¼): TV = ½(0 + ⅛ + ⅛) = ⅛.
+        assert!((r.tv - 0.125).abs() < 1e-15 && (r.max_abs_err - 0.125).abs() < 1e-15);
+        assert!((r.kish_ess - 16.0 / 5.5).abs() < 1e-12);
+        let u = mode_report_weighted(&a, None, &[1.0, 2.0, 1.0]).unwrap();
+        let p = mode_report(&a, &[1.0, 2.0, 1.0]).unwrap();
+        assert_eq!((u.tv, u.emc, u.kish_ess), (p.tv, p.emc, 5.0));
+        let msg = |e: MetricError| e.to_string();
+        assert!(
+            msg(mode_weights_weighted(&a, Some(&[1.0; 4]), 3).unwrap_err()).contains("`weights`")
+        );
+        assert!(
+            msg(mode_weights_weighted(&[0, 5], Some(&[1.0; 2]), 3).unwrap_err())
+                .contains("`assignments`")
+        );
+        assert!(
+            msg(mode_weights_weighted(&[], Some(&[]), 3).unwrap_err()).contains("`assignments`")
+        );
     }
 }

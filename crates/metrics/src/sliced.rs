@@ -16,11 +16,15 @@
 //! estimate is exactly (1/K) Σ_k ⟨θ_k, c⟩², whose expectation is |c|²/d
 //! (E⟨θ, u⟩² = 1/d for a unit u by symmetry, Σ_j θ_j² = 1).
 //!
+//! Weighted samples: [`sliced_w2_weighted`] (weights as in [`crate::weights`]).
+//!
 //! [`fast_sliced_w2`] is the Monte-Carlo-free Gaussian approximation of Nadjahi,
 //! Durmus, Jacob, Badeau & Şimşekli (NeurIPS 2021) used by SLIPS for its two-modes
 //! benchmark.
 
 use crate::MetricError;
+use crate::marginal::{SortedWeighted, w2_sq_sorted_weighted};
+use crate::weights::check_weights;
 use rayon::prelude::*;
 use sampo_core::{Particles, rng};
 
@@ -108,11 +112,15 @@ pub fn w2_sq_sorted_1d(x: &[f64], y: &[f64]) -> f64 {
     acc / total as f64
 }
 
-fn sorted_projection(p: &Particles, theta: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = p
-        .rows()
+/// ⟨θ, x_i⟩ for every particle.
+fn projection(p: &Particles, theta: &[f64]) -> Vec<f64> {
+    p.rows()
         .map(|r| r.iter().zip(theta).map(|(x, t)| x * t).sum())
-        .collect();
+        .collect()
+}
+
+fn sorted_projection(p: &Particles, theta: &[f64]) -> Vec<f64> {
+    let mut v = projection(p, theta);
     v.sort_unstable_by(f64::total_cmp);
     v
 }
@@ -153,6 +161,60 @@ pub fn sliced_w2(
     seed: u64,
 ) -> Result<f64, MetricError> {
     let terms = sliced_w2_sq_terms(a, b, n_projections, seed)?;
+    Ok((terms.iter().sum::<f64>() / terms.len() as f64).sqrt())
+}
+
+/// Per-projection W2² terms between weighted samples Σ w̃_i δ_{a_i} and Σ ṽ_j δ_{b_j}
+/// (weights normalized, [`crate::weights`]; `None` = uniform): the same directions as
+/// [`sliced_w2_sq_terms`], each 1-D term the exact quantile integral of the weighted
+/// projections ([`crate::marginal::w2_sq_1d`]). With both weights `None` it is
+/// [`sliced_w2_sq_terms`] itself (bit for bit); with constant weights it agrees to
+/// rounding; integer weights equal repeated points. Errors as [`sliced_w2_sq_terms`],
+/// and name `wa`, `wb` for invalid weights.
+pub fn sliced_w2_sq_terms_weighted(
+    a: &Particles,
+    wa: Option<&[f64]>,
+    b: &Particles,
+    wb: Option<&[f64]>,
+    n_projections: usize,
+    seed: u64,
+) -> Result<Vec<f64>, MetricError> {
+    if wa.is_none() && wb.is_none() {
+        return sliced_w2_sq_terms(a, b, n_projections, seed);
+    }
+    check_pair(a, b, 1)?;
+    check_weights(wa, a.len(), "wa")?;
+    check_weights(wb, b.len(), "wb")?;
+    if n_projections == 0 {
+        return Err(MetricError::invalid("n_projections", "must be at least 1"));
+    }
+    let d = a.dim();
+    let ones_a = vec![1.0; a.len()];
+    let ones_b = vec![1.0; b.len()];
+    let (wa, wb) = (wa.unwrap_or(&ones_a), wb.unwrap_or(&ones_b));
+    Ok((0..n_projections as u64)
+        .into_par_iter()
+        .map(|k| {
+            let theta = direction(d, seed, k);
+            w2_sq_sorted_weighted(
+                &SortedWeighted::new(&projection(a, &theta), wa),
+                &SortedWeighted::new(&projection(b, &theta), wb),
+            )
+        })
+        .collect())
+}
+
+/// Sliced W2 between weighted samples: the square root of the mean of
+/// [`sliced_w2_sq_terms_weighted`]; `None` weights are uniform ([`sliced_w2`]).
+pub fn sliced_w2_weighted(
+    a: &Particles,
+    wa: Option<&[f64]>,
+    b: &Particles,
+    wb: Option<&[f64]>,
+    n_projections: usize,
+    seed: u64,
+) -> Result<f64, MetricError> {
+    let terms = sliced_w2_sq_terms_weighted(a, wa, b, wb, n_projections, seed)?;
     Ok((terms.iter().sum::<f64>() / terms.len() as f64).sqrt())
 }
 
@@ -337,5 +399,37 @@ mod tests {
         let nan = Particles::from_vec(2, 2, vec![0.0, 1.0, f64::NAN, 0.0]).unwrap();
         let msg = e(fast_sliced_w2(&a, &nan));
         assert!(msg.contains("`b`") && msg.contains("particle 1"), "{msg}");
+    }
+
+    #[test]
+    fn weighted_reduces_to_uniform_and_to_repeated_points() {
+        let a = gaussian(30, 3, &[0.0; 3], 1.0, 20);
+        let b = gaussian(25, 3, &[1.0; 3], 0.5, 21);
+        let plain = sliced_w2(&a, &b, 16, 22).unwrap();
+        assert_eq!(
+            sliced_w2_weighted(&a, None, &b, None, 16, 22).unwrap(),
+            plain
+        );
+        let w = sliced_w2_weighted(&a, Some(&[0.2; 30]), &b, Some(&[3.0; 25]), 16, 22).unwrap();
+        assert!((w - plain).abs() < 1e-12 * plain, "{w} vs {plain}");
+        let k: Vec<usize> = (0..30).map(|i| 1 + (i * 7) % 4).collect();
+        let mut rows = Vec::new();
+        for (i, &c) in k.iter().enumerate() {
+            for _ in 0..c {
+                rows.push(a.row(i).to_vec());
+            }
+        }
+        let rep = Particles::from_rows(&rows).unwrap();
+        let kw: Vec<f64> = k.iter().map(|&c| c as f64).collect();
+        let x = sliced_w2_weighted(&a, Some(&kw), &b, None, 16, 22).unwrap();
+        let y = sliced_w2(&rep, &b, 16, 22).unwrap();
+        assert!((x - y).abs() < 1e-12 * y, "{x} vs {y}");
+        // In 1-D every direction is ±1: the weighted marginal W2.
+        let p = Particles::from_vec(3, 1, vec![3.0, 0.0, 1.0]).unwrap();
+        let q = Particles::from_vec(2, 1, vec![2.0, 1.0]).unwrap();
+        let s = sliced_w2_weighted(&p, Some(&[2.0, 1.0, 1.0]), &q, None, 5, 1).unwrap();
+        assert!((s * s - 0.75).abs() < 1e-15, "{s}");
+        let e = sliced_w2_weighted(&p, Some(&[1.0]), &q, None, 5, 1).unwrap_err();
+        assert!(e.to_string().contains("`wa`"));
     }
 }

@@ -10,6 +10,14 @@
 //! where the estimator depends on the number of points and not only on the measure,
 //! say so: the weighted U-statistic MMD²).
 //!
+//! Weighted functions: [`crate::ot::w2_weighted`], [`crate::marginal`] (all),
+//! [`crate::sliced::sliced_w2_weighted`], [`crate::mmd::mmd2_weighted`],
+//! [`crate::moments`] (all), [`crate::modes::mode_weights_weighted`] and
+//! [`crate::modes::mode_report_weighted`], [`crate::histogram::Histogram1d::from_weighted`],
+//! and the log-weight functions of
+//! [`crate::logz`], [`crate::free_energy`] and [`crate::ess::kish_ess`]. The k-NN
+//! estimators ([`crate::knn`], [`crate::kl`]) are unweighted only.
+//!
 //! Log weights ℓ_i (importance sampling, SMC, normalizing flows) are converted once by
 //! [`weights_from_log`]: w_i = exp(ℓ_i − max_j ℓ_j), so the largest weight is 1 and no
 //! overflow can occur.
