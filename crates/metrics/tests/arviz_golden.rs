@@ -330,7 +330,11 @@ fn sampo_convention_differs_from_arviz() {
     for (j, want) in golden(ds).iter().enumerate() {
         let chains = chains_of(&p, ds.chains, j).unwrap();
         let ours = ess_bulk_with(&chains, EssConvention::Sampo).unwrap();
-        eprintln!("x{j}: bulk ESS Sampo {ours:.3} vs ArviZ {:.3}", want.1);
+        eprintln!(
+            "x{j}: bulk ESS Sampo {ours:.3} vs ArviZ {:.3} ({:+.2e})",
+            want.1,
+            ours / want.1 - 1.0
+        );
         largest = largest.max(rel(ours, want.1));
     }
     assert!(largest > 1e-3, "largest relative gap {largest:.2e}");
