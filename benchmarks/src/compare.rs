@@ -28,19 +28,33 @@ pub fn compare(
     floor_repeats: usize,
 ) -> Result<serde_json::Value, BenchError> {
     measure::check_names(metrics)?;
-    let a = io::read_samples(a_path)?;
+    let (a, log_w) = io::read_weighted(a_path)?;
+    let weights = log_w
+        .as_deref()
+        .map(sampo_metrics::weights::weights_from_log)
+        .transpose()?;
+    let wa = weights.as_deref();
     let (b, handle): (Particles, Option<TargetHandle>) = match reference {
-        Reference::File(p) => (io::read_samples(p)?, None),
+        Reference::File(p) => {
+            let (b, wb) = io::read_weighted(p)?;
+            if wb.is_some() {
+                return Err(BenchError::Usage(format!(
+                    "{}: the reference sample must be unweighted (it has a log_w column)",
+                    p.display()
+                )));
+            }
+            (b, None)
+        }
         Reference::Target(t) => {
             let h = spec::target(t)?;
-            if h.target.dim() != a.dim() {
+            if h.dim() != a.dim() {
                 return Err(BenchError::Dimension {
                     what: format!("samples of {} vs target {}", a_path.display(), h.name),
                     left: a.dim(),
-                    right: h.target.dim(),
+                    right: h.dim(),
                 });
             }
-            let ex = h.target.exact_sampler().ok_or_else(|| {
+            let ex = h.target.density().exact_sampler().ok_or_else(|| {
                 BenchError::Usage(format!(
                     "target `{}` has no exact sampler to compare against",
                     h.name
@@ -60,19 +74,24 @@ pub fn compare(
         .par_iter()
         .map(|m| {
             let v = if measure::is_two_sample(m) {
-                measure::two_sample(m, &a, &b, seed)?
+                measure::two_sample(m, &a, wa, &b, seed)?
             } else {
-                measure::against_target(m, &a, handle.as_ref().expect("checked above"))?
+                measure::against_target(m, &a, wa, handle.as_ref().expect("checked above"))?
             };
             Ok((m.clone(), v))
         })
         .collect::<Result<_, BenchError>>()?;
     let mut doc = serde_json::json!({
         "a": a_path, "n_a": a.len(), "n_b": b.len(), "dim": a.dim(), "seed": seed,
+        "weighted": wa.is_some(),
         "metrics": values.iter().map(|(m, v)| (m.clone(), v.map_or(serde_json::Value::Null, Into::into))).collect::<serde_json::Map<_, _>>(),
     });
     if let Some(h) = &handle {
-        let ex = h.target.exact_sampler().expect("checked above");
+        doc["target"] = h.name.clone().into();
+    }
+    // `--floor-repeats 0` turns the noise floor off.
+    if let Some(h) = handle.as_ref().filter(|_| floor_repeats > 0) {
+        let ex = h.target.density().exact_sampler().expect("checked above");
         let floors: Vec<(String, serde_json::Value)> = metrics
             .par_iter()
             .filter(|m| measure::is_two_sample(m))
@@ -88,7 +107,6 @@ pub fn compare(
                 ))
             })
             .collect::<Result<_, BenchError>>()?;
-        doc["target"] = h.name.clone().into();
         doc["noise_floor"] = floors.into_iter().collect::<serde_json::Map<_, _>>().into();
     }
     Ok(doc)

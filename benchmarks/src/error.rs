@@ -59,15 +59,22 @@ pub enum BenchError {
         /// Steps completed.
         step: u64,
     },
+    /// A sampler of a suite or command line could not be built or cannot run
+    /// (named, with the reason).
+    #[error("sampler `{label}`: {source}")]
+    Sampler {
+        /// The sampler's label.
+        label: String,
+        /// Why.
+        #[source]
+        source: sampo_core::CoreError,
+    },
     /// A target could not be built.
     #[error(transparent)]
     Target(#[from] sampo_targets::TargetError),
-    /// A sampler could not be built.
+    /// A Langevin kernel could not be built (figures that use the library directly).
     #[error(transparent)]
-    Sampler(#[from] sampo_langevin::LangevinError),
-    /// rdMC failed.
-    #[error(transparent)]
-    Rdmc(#[from] sampo_rdmc::RdmcError),
+    Langevin(#[from] sampo_langevin::LangevinError),
     /// A metric failed.
     #[error(transparent)]
     Metric(#[from] sampo_metrics::MetricError),

@@ -1,30 +1,25 @@
-//! `sampo-bench`: the Sampo benchmark harness.
+//! `sampo-bench`: the command line of the Sampo benchmark harness (a thin layer over
+//! the `sampo_bench` library).
 //!
 //! - `list [targets|samplers|metrics|figures]`
-//! - `sample --target SPEC --sampler SPEC --n N --seed S [--budget EVALS] --out FILE`
+//! - `sample --target SPEC --sampler SPEC --n N --seed S [--budget B] [--set k=v] --out FILE`
 //! - `compare A.csv (B.csv | --target SPEC) [--metrics w2,mmd,...]`
 //! - `run SUITE.toml [--out DIR] [--threads N]`
 //! - `figure NAME [--out DIR]`
+//! - `eval --target SPEC --points FILE --out FILE`
+//! - `diagnose FILE --chains C [--convention arviz|sampo]`
 //! - `throughput [--target SPEC --sampler SPEC --particles N --steps K --threads 1,2]`
 //!
 //! Exit code 0 on success, 1 on error, 130 when interrupted (finished results kept).
 
-mod compare;
-mod error;
-mod figures;
-mod io;
-mod measure;
-mod plots;
-mod progress;
-mod report;
-mod sampler;
-mod spec;
-mod suite;
-mod throughput;
-
-pub use error::BenchError;
-
 use clap::{Parser, Subcommand};
+use sampo_bench::budget::BudgetSpec;
+use sampo_bench::execute::{Request, Status, execute};
+use sampo_bench::registry::registry;
+use sampo_bench::{
+    BenchError, compare, diagnose, eval, figures, io, measure, memory, progress, spec, suite,
+    throughput,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +32,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Lists targets, samplers, metrics or figures.
+    /// Lists targets, samplers (with what they need), metrics or figures.
     List {
         /// `targets`, `samplers`, `metrics` or `figures` (default: all).
         what: Option<String>,
@@ -47,24 +42,26 @@ enum Command {
         /// Target preset or TOML file with a [target] table.
         #[arg(long)]
         target: String,
-        /// Sampler name or TOML file with a [sampler] table.
+        /// Sampler kind (see `list samplers`) or TOML file with a [sampler] table.
         #[arg(long)]
         sampler: String,
         /// Number of output samples.
         #[arg(long, default_value_t = 2000)]
         n: usize,
-        /// Master seed.
-        #[arg(long, default_value_t = 0)]
+        /// Master seed (a non-negative integer).
+        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         seed: u64,
-        /// Gradient evaluations per output sample.
-        #[arg(long, default_value_t = 1000)]
-        budget: u64,
+        /// Budget per output sample: 1000 (gradient evaluations), density:50000,
+        /// total:2000, data-terms:100000 or seconds:0.002.
+        #[arg(long, default_value = "1000")]
+        budget: String,
         /// Chains (default: one per output sample).
         #[arg(long)]
         chains: Option<usize>,
-        /// Step size override.
-        #[arg(long)]
-        step_size: Option<f64>,
+        /// Overrides a field of the sampler's configuration, e.g. `step_size=0.1` or
+        /// `inner.samples=512` (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Chains start at N(0, s² I).
         #[arg(long, default_value_t = 1.0)]
         init_scale: f64,
@@ -74,7 +71,7 @@ enum Command {
     },
     /// Compares sample files (or a file with a target's exact samples); prints JSON.
     Compare {
-        /// Samples to assess.
+        /// Samples to assess (a `log_w` column makes them weighted).
         a: PathBuf,
         /// Reference samples (or give --target).
         b: Option<PathBuf>,
@@ -87,7 +84,7 @@ enum Command {
         /// Seed of the exact reference samples and randomized metrics.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Repeats of the noise floor (with --target).
+        /// Repeats of the noise floor (with --target; 0 turns it off).
         #[arg(long, default_value_t = 3)]
         floor_repeats: usize,
     },
@@ -110,18 +107,41 @@ enum Command {
         #[arg(long, default_value = "out/figures")]
         out: PathBuf,
     },
-    /// Batched Langevin throughput; one JSON line per case. Without --target and
-    /// --sampler: ULA and MALA on gmm40-fab and gmm100.
+    /// Writes the log density and gradient of a target at given points (CSV).
+    Eval {
+        /// Target preset or TOML file.
+        #[arg(long)]
+        target: String,
+        /// Points (CSV or .npy, one row per point).
+        #[arg(long)]
+        points: PathBuf,
+        /// Output CSV: log_density, grad_x0, …
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// MCMC diagnostics (R-hat, bulk and tail ESS, MCSE) of a chain-major sample file.
+    Diagnose {
+        /// Samples, chain-major (chain c's draws are rows c·m .. (c+1)·m).
+        file: PathBuf,
+        /// Number of chains.
+        #[arg(long)]
+        chains: usize,
+        /// `arviz` (ArviZ's summary, default) or `sampo`.
+        #[arg(long, default_value = "arviz")]
+        convention: String,
+    },
+    /// Batched particle-update throughput; one JSON line per case. Without --target
+    /// and --sampler: ULA and MALA on gmm40-fab and gmm100.
     Throughput {
         /// Target preset or TOML file (default: gmm40-fab and gmm100).
         #[arg(long)]
         target: Option<String>,
-        /// Sampler name or TOML file (default: ula and mala).
+        /// Sampler kind or TOML file (default: ula and mala).
         #[arg(long)]
         sampler: Option<String>,
-        /// Step size override.
-        #[arg(long)]
-        step_size: Option<f64>,
+        /// Overrides a field of the sampler's configuration (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
         /// Number of particles.
         #[arg(long, default_value_t = 4096)]
         particles: usize,
@@ -154,11 +174,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_list(title: &str, items: &[(&str, &str)]) {
+fn print_list(title: &str, items: &[(String, String)]) {
     println!("{title}:");
     for (n, d) in items {
         println!("  {n:<22} {d}");
     }
+}
+
+fn owned(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
 }
 
 fn run(cli: Cli) -> Result<(), BenchError> {
@@ -174,16 +201,26 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                 });
             }
             if all || what == "targets" {
-                print_list("targets", &sampo_targets::preset_descriptions());
+                print_list("targets", &owned(&sampo_targets::preset_descriptions()));
             }
             if all || what == "samplers" {
-                print_list("samplers", sampler::SAMPLER_NAMES);
+                let items: Vec<(String, String)> = registry()
+                    .entries()
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.name.to_string(),
+                            format!("[needs: {}] {}", e.needs, e.description),
+                        )
+                    })
+                    .collect();
+                print_list("samplers", &items);
             }
             if all || what == "metrics" {
-                print_list("metrics", measure::METRICS);
+                print_list("metrics", &owned(measure::METRICS));
             }
             if all || what == "figures" {
-                print_list("figures", figures::FIGURES);
+                print_list("figures", &owned(figures::FIGURES));
             }
             Ok(())
         }
@@ -194,14 +231,22 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             seed,
             budget,
             chains,
-            step_size,
+            sets,
             init_scale,
             out,
         } => {
+            // Everything that can be checked is checked before any work.
+            io::check_writable(&out)?;
+            let budget: BudgetSpec = budget
+                .parse()
+                .map_err(|m: String| BenchError::Usage(format!("--budget: {m}")))?;
             let handle = spec::target(&target)?;
-            let cfg = spec::sampler(&sampler, step_size)?;
-            let counted = sampo_core::Counted::new(handle.target.as_ref());
-            let req = sampler::Request {
+            let sampler = spec::sampler(&sampler, &sets)?;
+            if n == 0 {
+                return Err(BenchError::Usage("--n must be >= 1".into()));
+            }
+            memory::check(n, handle.dim(), chains.unwrap_or(n))?;
+            let req = Request {
                 n,
                 budget,
                 chains,
@@ -209,17 +254,39 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                 init_scale,
             };
             let flag = progress::stop_flag();
-            let run = sampler::run(
-                &counted,
-                &cfg,
+            let ex = execute(
+                &handle,
+                &sampler,
                 &req,
-                Some(Box::new(sampo_core::StopFlag(flag))),
-            )?;
-            io::write_samples(&out, &run.samples)?;
+                vec![Box::new(sampo_core::StopFlag(flag))],
+            );
+            for w in &ex.warnings {
+                eprintln!("warning: {w}");
+            }
+            let run = match (&ex.status, ex.run) {
+                (Status::Ok, Some(run)) => run,
+                (Status::Interrupted, _) => {
+                    return Err(BenchError::Usage(
+                        "interrupted before the run finished: nothing was written".into(),
+                    ));
+                }
+                (status, _) => {
+                    return Err(BenchError::Sampler {
+                        label: sampler.label.clone(),
+                        source: sampo_core::CoreError::Unsupported {
+                            reason: status.text(),
+                        },
+                    });
+                }
+            };
+            io::write_run(&out, &run)?;
             let info = serde_json::json!({
-                "out": out, "target": handle.name, "sampler": cfg.kind(), "n": run.samples.len(),
-                "dim": run.samples.dim(), "seed": seed, "evaluations": run.evaluations,
-                "wall_s": run.wall_time_secs,
+                "out": out, "target": handle.name, "sampler": sampler.label, "kind": sampler.kind(),
+                "n": run.samples.len(), "dim": run.samples.dim(), "seed": seed,
+                "budget": budget.to_string(),
+                "resolved_budget": ex.resolved.map(|b| b.to_string()),
+                "evaluations": run.evaluations, "wall_s": ex.wall_s,
+                "budget_note": ex.budget_note, "weighted": run.log_weights.is_some(),
             });
             println!("{info}");
             Ok(())
@@ -235,9 +302,15 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             let reference = match (&b, &target) {
                 (Some(b), None) => compare::Reference::File(b),
                 (None, Some(t)) => compare::Reference::Target(t),
-                _ => {
+                (Some(_), Some(_)) => {
                     return Err(BenchError::Usage(
                         "give either a second sample file or --target, not both".into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(BenchError::Usage(
+                        "nothing to compare against: give a second sample file or --target SPEC"
+                            .into(),
                     ));
                 }
             };
@@ -261,6 +334,10 @@ fn run(cli: Cli) -> Result<(), BenchError> {
         } => {
             let s = suite::Suite::load(&path)?;
             let out = out.unwrap_or_else(|| suite::default_out(&s));
+            io::check_dir_writable(&out).map_err(|source| BenchError::Io {
+                path: out.clone(),
+                source,
+            })?;
             match threads {
                 Some(0) => Err(BenchError::Usage("--threads must be >= 1".into())),
                 Some(t) => rayon::ThreadPoolBuilder::new()
@@ -272,10 +349,31 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             }
         }
         Command::Figure { name, out } => figures::run(&name, &out),
+        Command::Eval {
+            target,
+            points,
+            out,
+        } => {
+            let n = eval::eval(&target, &points, &out)?;
+            eprintln!("{n} points evaluated: {}", out.display());
+            Ok(())
+        }
+        Command::Diagnose {
+            file,
+            chains,
+            convention,
+        } => {
+            let doc = diagnose::diagnose(&file, chains, &convention)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).expect("plain data")
+            );
+            Ok(())
+        }
         Command::Throughput {
             target,
             sampler,
-            step_size,
+            sets,
             particles,
             steps,
             threads,
@@ -299,7 +397,7 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                     for _ in 0..repeat {
                         for (i, &th) in threads.iter().enumerate() {
                             runs[i].push(throughput::measure(
-                                t, s, step_size, particles, steps, th, seed,
+                                t, s, &sets, particles, steps, th, seed,
                             )?);
                         }
                     }

@@ -24,13 +24,14 @@ fn register_fonts() {
 }
 
 /// Series colours: the colour-blind-safe Okabe–Ito palette.
-pub const PALETTE: [RGBColor; 7] = [
+pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
     RGBColor(204, 121, 167),
     RGBColor(230, 159, 0),
     RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
     RGBColor(0, 0, 0),
 ];
 

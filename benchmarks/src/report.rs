@@ -1,6 +1,11 @@
 //! Results: one row per run, appended to `results.csv` and `results.jsonl` as soon as
 //! the run finishes; a Markdown summary (mean ± sd over seeds, with the noise-floor
 //! row) on the terminal and in `summary.md` / `summary.json`.
+//!
+//! Every row reports its cost in each unit separately (density, gradient and
+//! data-term evaluations, wall time), never one sum, and its cost per sample in the
+//! budget's unit; a row whose cost differs from its budget by more than 10 % carries
+//! the reason in `budget_note` and a † in the summary.
 
 use crate::BenchError;
 use crate::plots::{self, Axes, Series};
@@ -11,7 +16,18 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// One finished run.
+/// MCMC diagnostics of a multi-chain run (worst coordinate).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct ChainDiagnostics {
+    /// Largest rank-normalized split R̂ over coordinates.
+    pub rhat_max: f64,
+    /// Smallest bulk ESS over coordinates.
+    pub ess_bulk_min: f64,
+    /// Smallest tail ESS over coordinates.
+    pub ess_tail_min: f64,
+}
+
+/// One finished (or failed) run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
     /// Target label.
@@ -20,20 +36,31 @@ pub struct Row {
     pub sampler: String,
     /// Sampler kind.
     pub kind: String,
-    /// Gradient evaluations per output sample asked for.
-    pub budget: u64,
+    /// The budget per output sample asked for (`1000`, `density:50000`, `seconds:0.002`).
+    pub budget: String,
+    /// The evaluation budget the sampler was given, when it differs (a resolved
+    /// wall-clock budget), else empty.
+    pub resolved_budget: String,
     /// Seed.
     pub seed: u64,
     /// Output samples.
     pub n: usize,
-    /// Target evaluations spent (density + gradient).
-    pub evaluations: u64,
-    /// Evaluations per output sample.
-    pub evals_per_sample: f64,
+    /// Density evaluations spent.
+    pub density: u64,
+    /// Gradient evaluations spent.
+    pub gradient: u64,
+    /// Data terms spent (finite-sum targets).
+    pub data_terms: u64,
     /// Wall-clock seconds of sampling.
     pub wall_s: f64,
+    /// Cost per sample in the budget's unit (seconds for a wall-clock budget).
+    pub per_sample: f64,
+    /// Why the cost differs from the budget by more than 10 % (empty if it does not).
+    pub budget_note: String,
     /// Metric values (`None`: not applicable).
     pub metrics: Vec<(String, Option<f64>)>,
+    /// R̂ and ESS of a multi-chain run.
+    pub chain_diagnostics: Option<ChainDiagnostics>,
     /// Where the samples were written (empty if the run failed).
     pub samples: PathBuf,
     /// "ok", or why the run produced no samples (e.g. a divergence, with step and chain).
@@ -53,6 +80,15 @@ pub fn slug(s: &str) -> String {
         .collect()
 }
 
+/// A CSV field, quoted when it holds a comma, a quote or a newline.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
 /// Appends rows to the result files as they come.
 pub struct Sink {
     csv: std::fs::File,
@@ -60,6 +96,17 @@ pub struct Sink {
     csv_path: PathBuf,
     header_written: bool,
     rows: Vec<Row>,
+}
+
+/// The CSV header of rows with these metrics.
+fn csv_header(metrics: &[(String, Option<f64>)]) -> String {
+    let mut h = "target,sampler,kind,budget,resolved_budget,seed,n,density_evals,gradient_evals,data_terms,wall_s,per_sample,budget_note".to_string();
+    for (m, _) in metrics {
+        h.push(',');
+        h.push_str(m);
+    }
+    h.push_str(",rhat_max,ess_bulk_min,ess_tail_min,samples,status");
+    h
 }
 
 impl Sink {
@@ -86,27 +133,25 @@ impl Sink {
         };
         let mut line = String::new();
         if !self.header_written {
-            let mut h =
-                "target,sampler,kind,budget,seed,n,evaluations,evals_per_sample,wall_s".to_string();
-            for (m, _) in &row.metrics {
-                h.push(',');
-                h.push_str(m);
-            }
-            writeln!(line, "{h},samples,status").expect("write to String");
+            writeln!(line, "{}", csv_header(&row.metrics)).expect("write to String");
             self.header_written = true;
         }
         write!(
             line,
-            "{},{},{},{},{},{},{},{},{}",
-            row.target,
-            row.sampler,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&row.target),
+            csv_field(&row.sampler),
             row.kind,
             row.budget,
+            row.resolved_budget,
             row.seed,
             row.n,
-            row.evaluations,
-            row.evals_per_sample,
-            row.wall_s
+            row.density,
+            row.gradient,
+            row.data_terms,
+            row.wall_s,
+            row.per_sample,
+            csv_field(&row.budget_note),
         )
         .expect("write to String");
         for (_, v) in &row.metrics {
@@ -115,12 +160,20 @@ impl Sink {
                 None => line.push(','),
             }
         }
-        // The status may contain commas: quote it.
+        match &row.chain_diagnostics {
+            Some(c) => write!(
+                line,
+                ",{:?},{:?},{:?}",
+                c.rhat_max, c.ess_bulk_min, c.ess_tail_min
+            )
+            .expect("write to String"),
+            None => line.push_str(",,,"),
+        }
         writeln!(
             line,
-            ",{},\"{}\"",
-            row.samples.display(),
-            row.status.replace('"', "'")
+            ",{},{}",
+            csv_field(&row.samples.display().to_string()),
+            csv_field(&row.status)
         )
         .expect("write to String");
         self.csv.write_all(line.as_bytes()).map_err(io)?;
@@ -144,23 +197,17 @@ fn row_json(r: &Row) -> serde_json::Value {
         .iter()
         .map(|(m, v)| (m.clone(), v.map_or(serde_json::Value::Null, |v| v.into())))
         .collect();
-    serde_json::json!({
-        "target": r.target, "sampler": r.sampler, "kind": r.kind, "budget": r.budget,
-        "seed": r.seed, "n": r.n, "evaluations": r.evaluations,
-        "evals_per_sample": r.evals_per_sample, "wall_s": r.wall_s, "metrics": metrics,
-        "samples": r.samples, "status": r.status,
-    })
+    let mut v = serde_json::to_value(r).expect("plain data");
+    v["metrics"] = metrics.into();
+    v
 }
 
-/// Mean and sample sd (0 for a single value).
-pub fn mean_sd(v: &[f64]) -> (f64, f64) {
+/// Mean and sample sd (`None` for a single value: one seed has no spread).
+pub fn mean_sd(v: &[f64]) -> (f64, Option<f64>) {
     let n = v.len() as f64;
     let m = v.iter().sum::<f64>() / n;
-    let sd = if v.len() > 1 {
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-    } else {
-        0.0
-    };
+    let sd =
+        (v.len() > 1).then(|| (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt());
     (m, sd)
 }
 
@@ -174,43 +221,66 @@ fn fmt_sig(v: f64) -> String {
     }
 }
 
+/// `mean ± sd`, or the mean alone for one value.
+fn fmt_mean_sd(m: f64, sd: Option<f64>) -> String {
+    match sd {
+        Some(sd) => format!("{} ± {}", fmt_sig(m), fmt_sig(sd)),
+        None => fmt_sig(m),
+    }
+}
+
 type Floors = [(String, Vec<(String, NoiseFloor)>)];
 
 /// The Markdown summary: one row per (target, sampler, budget) with mean ± sd over
 /// seeds, and one "exact (noise floor)" row per target.
 pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
     let mut out = String::new();
+    let budgets: Vec<String> = s.budgets.iter().map(|b| b.to_string()).collect();
     writeln!(
         out,
-        "## {}: n = {}, seeds {:?}, budgets {:?} gradient evaluations per sample\n",
-        s.name, s.n, s.seeds, s.budgets
+        "## {}: n = {}, seeds {:?}, budgets [{}] per sample (plain numbers are gradient evaluations)\n",
+        s.name,
+        s.n,
+        s.seeds,
+        budgets.join(", ")
     )
     .expect("write to String");
     writeln!(
         out,
         "W2 is exact (network simplex / assignment, squared-Euclidean cost, sqrt); \
-         reference: fresh exact samples of the same size; mean ± sd over seeds.\n"
+         reference: fresh exact samples of the same size; mean ± sd over seeds. \
+         Cost columns are per output sample, each unit separately.\n"
     )
     .expect("write to String");
-    let mut header = "| target | sampler | budget | evals/sample | wall s |".to_string();
+    let show_terms = rows.iter().any(|r| r.data_terms > 0);
+    let mut header = "| target | sampler | budget | grad/sample | dens/sample |".to_string();
     let mut rule = "|---|---|---|---|---|".to_string();
+    if show_terms {
+        header.push_str(" terms/sample |");
+        rule.push_str("---|");
+    }
+    header.push_str(" wall s |");
+    rule.push_str("---|");
     for m in &s.metrics {
         header.push_str(&format!(" {m} |"));
         rule.push_str("---|");
     }
     writeln!(out, "{header}\n{rule}").expect("write to String");
-    let mut keys: Vec<(String, String, u64)> = Vec::new();
+    let mut keys: Vec<(String, String, String)> = Vec::new();
     for r in rows {
-        let k = (r.target.clone(), r.sampler.clone(), r.budget);
+        let k = (r.target.clone(), r.sampler.clone(), r.budget.clone());
         if !keys.contains(&k) {
             keys.push(k);
         }
     }
+    let blank_cost = if show_terms { 4 } else { 3 };
+    let mut notes: Vec<String> = Vec::new();
     let mut last_target = String::new();
     for (t, sm, b) in &keys {
         if *t != last_target {
             if let Some((_, fl)) = floors.iter().find(|(ft, _)| ft == t) {
-                let mut line = format!("| {t} | exact (noise floor) | – | – | – |");
+                let mut line = format!("| {t} | exact (noise floor) | – |");
+                line.push_str(&" – |".repeat(blank_cost + 1));
                 for m in &s.metrics {
                     match fl.iter().find(|(fm, _)| fm == m) {
                         Some((_, f)) => {
@@ -225,11 +295,14 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
         }
         let all: Vec<&Row> = rows
             .iter()
-            .filter(|r| &r.target == t && &r.sampler == sm && r.budget == *b)
+            .filter(|r| &r.target == t && &r.sampler == sm && &r.budget == b)
             .collect();
         let sel: Vec<&Row> = all.iter().copied().filter(|r| r.status == "ok").collect();
         if sel.is_empty() {
-            let mut line = format!("| {t} | {sm} | {b} | – | – |");
+            let why = all.first().map(|r| r.status.clone()).unwrap_or_default();
+            notes.push(format!("{t} / {sm} / {b}: failed: {why}"));
+            let mut line = format!("| {t} | {sm} | {b} |");
+            line.push_str(&" – |".repeat(blank_cost + 1));
             for _ in &s.metrics {
                 line.push_str(" failed |");
             }
@@ -242,19 +315,42 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
         } else {
             sm.clone()
         };
-        let eps = mean_sd(&sel.iter().map(|r| r.evals_per_sample).collect::<Vec<_>>()).0;
-        let wall = mean_sd(&sel.iter().map(|r| r.wall_s).collect::<Vec<_>>()).0;
-        let mut line = format!("| {t} | {sm} | {b} | {eps:.0} | {wall:.2} |");
+        let off: Vec<&&Row> = sel.iter().filter(|r| !r.budget_note.is_empty()).collect();
+        let b_cell = if off.is_empty() {
+            b.clone()
+        } else {
+            notes.push(format!("† {t} / {sm} / {b}: {}", off[0].budget_note));
+            format!("{b} †")
+        };
+        let per = |f: &dyn Fn(&Row) -> u64| {
+            sel.iter().map(|r| f(r) as f64 / r.n as f64).sum::<f64>() / sel.len() as f64
+        };
+        let mut line = format!(
+            "| {t} | {sm} | {b_cell} | {:.0} | {:.0} |",
+            per(&|r| r.gradient),
+            per(&|r| r.density)
+        );
+        if show_terms {
+            line.push_str(&format!(" {:.0} |", per(&|r| r.data_terms)));
+        }
+        let wall = sel.iter().map(|r| r.wall_s).sum::<f64>() / sel.len() as f64;
+        line.push_str(&format!(" {wall:.2} |"));
         for (i, _) in s.metrics.iter().enumerate() {
             let vals: Vec<f64> = sel.iter().filter_map(|r| r.metrics[i].1).collect();
             if vals.is_empty() {
                 line.push_str(" n/a |");
             } else {
                 let (m, sd) = mean_sd(&vals);
-                line.push_str(&format!(" {} ± {} |", fmt_sig(m), fmt_sig(sd)));
+                line.push_str(&format!(" {} |", fmt_mean_sd(m, sd)));
             }
         }
         writeln!(out, "{line}").expect("write to String");
+    }
+    if !notes.is_empty() {
+        writeln!(out).expect("write to String");
+        for n in notes {
+            writeln!(out, "- {n}").expect("write to String");
+        }
     }
     out
 }
@@ -286,14 +382,20 @@ pub fn write_summary(
 }
 
 /// Every metric vs budget for one target (mean ± sd over seeds per sampler), with the
-/// noise floor as a flat line.
+/// noise floor as a flat line. `budgets` are the suite's, in one unit (the axis).
 pub fn plot_vs_budget(
     dir: &Path,
     target: &str,
     rows: &[Row],
     metrics: &[String],
+    budgets: &[crate::budget::BudgetSpec],
     floor: Option<&[(String, NoiseFloor)]>,
 ) -> Result<(), BenchError> {
+    let unit = budgets[0].unit_name();
+    if budgets.iter().any(|b| b.unit_name() != unit) {
+        // One axis cannot carry two units.
+        return Ok(());
+    }
     for (i, m) in metrics.iter().enumerate() {
         let mut series = Vec::new();
         let mut samplers: Vec<&String> = Vec::new();
@@ -302,26 +404,20 @@ pub fn plot_vs_budget(
                 samplers.push(&r.sampler);
             }
         }
-        let mut budgets: Vec<u64> = rows
-            .iter()
-            .filter(|r| r.target == target)
-            .map(|r| r.budget)
-            .collect();
-        budgets.sort_unstable();
-        budgets.dedup();
         for (k, sm) in samplers.into_iter().enumerate() {
             let (mut pts, mut err) = (Vec::new(), Vec::new());
-            for &b in &budgets {
+            for b in budgets {
+                let label = b.to_string();
                 let v: Vec<f64> = rows
                     .iter()
-                    .filter(|r| r.target == target && &r.sampler == sm && r.budget == b)
+                    .filter(|r| r.target == target && &r.sampler == sm && r.budget == label)
                     .filter(|r| r.status == "ok")
                     .filter_map(|r| r.metrics[i].1)
                     .collect();
                 if !v.is_empty() {
                     let (mu, sd) = mean_sd(&v);
-                    pts.push((b as f64, mu));
-                    err.push(sd);
+                    pts.push((b.amount(), mu));
+                    err.push(sd.unwrap_or(0.0));
                 }
             }
             if !pts.is_empty() {
@@ -338,10 +434,9 @@ pub fn plot_vs_budget(
             continue;
         }
         if let Some((_, f)) = floor.and_then(|fl| fl.iter().find(|(fm, _)| fm == m)) {
-            let (lo, hi) = (
-                budgets[0] as f64,
-                *budgets.last().expect("non-empty") as f64,
-            );
+            let amounts: Vec<f64> = budgets.iter().map(|b| b.amount()).collect();
+            let lo = amounts.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = amounts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             series.push(Series {
                 label: "noise floor (exact vs exact)".into(),
                 points: vec![(lo, f.mean), (hi, f.mean)],
@@ -350,12 +445,13 @@ pub fn plot_vs_budget(
                 color: plots::PALETTE.len() - 1,
             });
         }
+        let x_label = format!("{unit} per sample");
         plots::lines(
             &dir.join("plots")
                 .join(format!("{}-{}-vs-budget", slug(target), slug(m))),
             &Axes {
-                title: &format!("{target}: {m} vs gradient evaluations per sample"),
-                x_label: "gradient evaluations per sample",
+                title: &format!("{target}: {m} vs {unit} per sample"),
+                x_label: &x_label,
                 y_label: m,
                 log_x: true,
             },

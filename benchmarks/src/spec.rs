@@ -1,9 +1,10 @@
 //! Resolving `--target SPEC` and `--sampler SPEC`: a name (preset or sampler kind) or
-//! the path of a TOML file with a `[target]` or `[sampler]` table.
+//! the path of a TOML file with a `[target]` or `[sampler]` table; `--set key=value`
+//! overrides any field of the sampler's full configuration.
 
 use crate::BenchError;
-use crate::sampler::SamplerConfig;
-use sampo_core::GradTarget;
+use crate::registry::registry;
+use sampo_core::plugin::{AnyTarget, Built, set_path};
 use sampo_targets::{GaussianMixture, TargetConfig};
 use serde::Deserialize;
 use std::path::Path;
@@ -13,8 +14,8 @@ use std::path::Path;
 pub struct TargetHandle {
     /// Preset name or file stem.
     pub name: String,
-    /// The target.
-    pub target: Box<dyn GradTarget>,
+    /// The target with its capabilities.
+    pub target: AnyTarget,
     /// The mixture, for mixture targets.
     pub mixture: Option<GaussianMixture>,
 }
@@ -24,9 +25,29 @@ impl TargetHandle {
     pub fn from_config(name: String, cfg: &TargetConfig) -> Result<Self, BenchError> {
         Ok(TargetHandle {
             name,
-            target: cfg.build()?,
+            target: AnyTarget::Gradient(cfg.build()?),
             mixture: cfg.mixture()?,
         })
+    }
+
+    /// The dimension.
+    pub fn dim(&self) -> usize {
+        self.target.dim()
+    }
+}
+
+/// A built sampler with the label it is reported under.
+pub struct SamplerSpec {
+    /// The label (the name given, a suite entry's `name`, or a file stem).
+    pub label: String,
+    /// The sampler and its registry kind.
+    pub built: Built,
+}
+
+impl SamplerSpec {
+    /// The registry kind (`mala-adapt`, `rdmc`, …).
+    pub fn kind(&self) -> &'static str {
+        self.built.kind
     }
 }
 
@@ -39,7 +60,7 @@ struct TargetFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SamplerFile {
-    sampler: SamplerConfig,
+    sampler: toml::Table,
 }
 
 fn is_file(spec: &str) -> bool {
@@ -77,18 +98,111 @@ pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
     }
 }
 
-/// A sampler name (see [`SamplerConfig::named`]) or a TOML file with a `[sampler]`
-/// table. `step_size`, when given, overrides the step size of either.
-pub fn sampler(spec: &str, step_size: Option<f64>) -> Result<SamplerConfig, BenchError> {
-    let mut cfg = if is_file(spec) {
-        let f: SamplerFile = read_toml(spec)?;
-        f.sampler
-    } else {
-        SamplerConfig::named(spec)?
-    };
-    if let Some(h) = step_size {
-        cfg.set_step_size(h)?;
+/// `key=value` with `value` read as a TOML value (`0.1`, `true`, `[1, 2]`,
+/// `{ kind = "is" }`), or as a string when it is not one (`inner.kind=is`).
+pub fn parse_set(s: &str) -> Result<(String, toml::Value), BenchError> {
+    let (k, v) = s.split_once('=').ok_or_else(|| {
+        BenchError::Usage(format!(
+            "--set `{s}`: expected key=value, e.g. step_size=0.1"
+        ))
+    })?;
+    let key = k.trim().to_string();
+    if key.is_empty() {
+        return Err(BenchError::Usage(format!("--set `{s}`: empty key")));
     }
-    cfg.validate()?;
-    Ok(cfg)
+    let v = v.trim();
+    let value = match toml::from_str::<toml::Table>(&format!("v = {v}")) {
+        Ok(mut t) => t.remove("v").expect("parsed key"),
+        Err(_) => toml::Value::String(v.to_string()),
+    };
+    Ok((key, value))
+}
+
+/// Builds the sampler of a `[sampler]` table (with `kind`) and `--set` overrides.
+pub fn build_table(
+    label: &str,
+    table: &toml::Table,
+    sets: &[String],
+) -> Result<SamplerSpec, BenchError> {
+    let reg = registry();
+    let err = |source| BenchError::Sampler {
+        label: label.to_string(),
+        source,
+    };
+    let (entry, mut merged) = reg.merged(table).map_err(err)?;
+    for s in sets {
+        let (k, v) = parse_set(s)?;
+        set_path(&mut merged, &k, v).map_err(|m| BenchError::Usage(format!("--set {s}: {m}")))?;
+    }
+    let sampler = (entry.build)(&merged).map_err(err)?;
+    Ok(SamplerSpec {
+        label: label.to_string(),
+        built: Built {
+            kind: entry.name,
+            sampler,
+        },
+    })
+}
+
+/// A sampler name (a registry kind) or a TOML file with a `[sampler]` table, with
+/// `--set` overrides.
+pub fn sampler(spec: &str, sets: &[String]) -> Result<SamplerSpec, BenchError> {
+    if is_file(spec) {
+        let f: SamplerFile = read_toml(spec)?;
+        build_table(&stem(spec), &f.sampler, sets)
+    } else {
+        let mut t = toml::Table::new();
+        t.insert("kind".into(), spec.into());
+        build_table(spec, &t, sets)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_overrides_any_field_of_any_sampler() {
+        let s = sampler(
+            "mala-adapt",
+            &["step_size=0.2".into(), "adapt.target_accept=0.7".into()],
+        )
+        .unwrap();
+        let t = s.built.table();
+        assert_eq!(t["kind"].as_str(), Some("mala-adapt"));
+        assert_eq!(t["step_size"].as_float(), Some(0.2));
+        assert_eq!(t["adapt"]["target_accept"].as_float(), Some(0.7));
+        let r = sampler(
+            "rdmc",
+            &["inner.samples=512".into(), "schedule.steps=20".into()],
+        )
+        .unwrap();
+        let t = r.built.table();
+        assert_eq!(t["inner"]["samples"].as_integer(), Some(512));
+        assert_eq!(t["schedule"]["steps"].as_integer(), Some(20));
+        // A string that is not a TOML value is taken as a string.
+        let r = sampler("rdmc", &["inner.kind=is".into()]);
+        // (the MALA-only fields left in `inner` are then unknown: a named error)
+        let e = r.err().unwrap().to_string();
+        assert!(e.contains("rdmc") && e.contains("unknown field"), "{e}");
+        let e = sampler("mala", &["stepsize=1".into()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("stepsize"), "{e}");
+        let e = sampler("mala", &["step_size=-1".into()])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("step_size") && e.contains("> 0"), "{e}");
+        assert!(parse_set("x").is_err());
+    }
+
+    #[test]
+    fn unknown_kinds_list_every_registered_one() {
+        let e = sampler("hmc", &[]).err().unwrap().to_string();
+        for k in ["ula", "mala", "mala-adapt", "underdamped", "rdmc"] {
+            assert!(e.contains(k), "{e}");
+        }
+    }
 }

@@ -5,7 +5,8 @@
 //! name = "quick"
 //! n = 2000                    # output samples per run
 //! seeds = [1, 2, 3]
-//! budgets = [1000]            # gradient evaluations per output sample (matched)
+//! budgets = [1000]            # per output sample: 1000 (gradient evaluations),
+//!                             # "density:50000", "total:2000", "seconds:0.002"
 //! metrics = ["w2", "mmd", "mode-tv"]
 //! noise_floor_repeats = 3     # optional (default 3)
 //! init_scale = 1.0            # optional: chains start at N(0, init_scale² I)
@@ -15,20 +16,28 @@
 //!
 //! [[samplers]]
 //! name = "mala"               # optional label
-//! kind = "mala"
+//! kind = "mala"               # any registered kind (`sampo-bench list samplers`)
 //! step_size = 0.1
+//! only_targets = ["8-gaussians"]  # optional: run this sampler on these targets only
 //! ```
 //!
+//! **Fail fast.** Every entry is parsed, built and checked before anything runs:
+//! targets, samplers (through the registry, so errors name the field and, for a bad
+//! value, its line), metrics, budgets, each sampler's needs against each target's
+//! capabilities, duplicate labels and seeds.
+//!
 //! Every finished run is appended at once to `results.csv` and `results.jsonl` and
-//! its samples written, so an interrupted suite loses nothing already computed.
+//! its samples written, so an interrupted suite loses nothing already computed. A
+//! sampler's failure is a row with its message, and the suite goes on.
 
+use crate::budget::BudgetSpec;
+use crate::execute::{Executed, Request, Status, execute};
 use crate::measure;
-use crate::report::{self, Row};
-use crate::sampler::{self, Request, SamplerConfig};
-use crate::spec::TargetHandle;
+use crate::report::{self, ChainDiagnostics, Row};
+use crate::spec::{SamplerSpec, TargetHandle, build_table};
 use crate::{BenchError, plots, progress};
 use rayon::prelude::*;
-use sampo_core::{Counted, Particles, StopFlag};
+use sampo_core::{Particles, StopFlag};
 use sampo_targets::TargetConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -40,9 +49,24 @@ fn one() -> f64 {
     1.0
 }
 
-/// The `[suite]` table.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawSettings {
+    name: String,
+    n: usize,
+    seeds: Vec<u64>,
+    budgets: Vec<toml::Value>,
+    metrics: Vec<String>,
+    #[serde(default = "default_repeats")]
+    noise_floor_repeats: usize,
+    #[serde(default = "one")]
+    init_scale: f64,
+    #[serde(default)]
+    chains: Option<usize>,
+}
+
+/// The `[suite]` table, validated.
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// Suite name (output folder name by default).
     pub name: String,
@@ -50,36 +74,40 @@ pub struct Settings {
     pub n: usize,
     /// Seeds; every (target, sampler, budget) runs once per seed.
     pub seeds: Vec<u64>,
-    /// Gradient evaluations per output sample.
-    pub budgets: Vec<u64>,
+    /// Budgets per output sample.
+    pub budgets: Vec<BudgetSpec>,
     /// Metric names (see `sampo-bench list metrics`).
     pub metrics: Vec<String>,
     /// Repeats of the exact-vs-exact noise floor.
-    #[serde(default = "default_repeats")]
     pub noise_floor_repeats: usize,
     /// Chains start at N(0, init_scale² I).
-    #[serde(default = "one")]
     pub init_scale: f64,
     /// Chains per run (default: one per output sample).
-    #[serde(default)]
     pub chains: Option<usize>,
 }
 
+/// One `[[samplers]]` entry.
+pub struct SamplerEntry {
+    /// The built sampler and its label.
+    pub spec: SamplerSpec,
+    /// Targets it runs on (`None`: all).
+    pub only_targets: Option<Vec<String>>,
+}
+
 /// A suite file.
-#[derive(Debug, Clone)]
 pub struct Suite {
     /// The `[suite]` table.
     pub settings: Settings,
     /// `(label, config)` of every `[[targets]]` entry.
     pub targets: Vec<(String, TargetConfig)>,
-    /// `(label, config)` of every `[[samplers]]` entry.
-    pub samplers: Vec<(String, SamplerConfig)>,
+    /// Every `[[samplers]]` entry.
+    pub samplers: Vec<SamplerEntry>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSuite {
-    suite: Settings,
+    suite: RawSettings,
     targets: Vec<toml::Spanned<toml::Table>>,
     samplers: Vec<toml::Spanned<toml::Table>>,
 }
@@ -95,36 +123,57 @@ fn line_col(text: &str, at: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Splits an optional `name` key off a table and deserializes the rest as `T`.
-fn named<T: for<'de> Deserialize<'de>>(
-    spanned: toml::Spanned<toml::Table>,
-    text: &str,
-    what: &str,
-    index: usize,
-    default: impl Fn(&toml::Table) -> String,
-) -> Result<(String, T), String> {
-    // The entry is deserialized from its parsed table (to split off `name`), which
-    // carries no positions: report where the entry starts instead.
-    let (line, col) = line_col(text, spanned.span().start);
-    let what = format!("line {line}, column {col}: {what}");
-    let what = what.as_str();
-    let mut t = spanned.into_inner();
-    let name = match t.remove("name") {
-        Some(toml::Value::String(s)) => s,
-        Some(other) => {
-            return Err(format!(
-                "{what}[{index}].name must be a string, not {other}"
-            ));
+/// The line of `key = …` inside the entry starting at `span` (the field an error
+/// names), if it is written there: searched from the entry's start to the next
+/// table header.
+fn key_line(text: &str, span: &std::ops::Range<usize>, key: &str) -> Option<usize> {
+    let start = span.start.min(text.len());
+    let mut offset = start;
+    for (k, l) in text[start..].split_inclusive('\n').enumerate() {
+        if k > 0 && l.trim_start().starts_with('[') {
+            break;
         }
-        None => default(&t),
+        let t = l.trim_start();
+        let is_key = t.strip_prefix(key).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with('=')
+        }) || t.contains(&format!("{{ {key} ="))
+            || t.contains(&format!(", {key} ="));
+        if is_key {
+            return Some(line_col(text, offset).0);
+        }
+        offset += l.len();
+    }
+    None
+}
+
+/// The field a build error names: the last component of an invalid parameter's
+/// dotted name, or the first backquoted name of a deserialization message.
+fn error_key(e: &BenchError) -> Option<String> {
+    let BenchError::Sampler { source, .. } = e else {
+        return None;
     };
-    let cfg = T::deserialize(toml::Value::Table(t))
-        .map_err(|e| format!("{what}[{index}] (`{name}`): {e}"))?;
-    Ok((name, cfg))
+    match source {
+        sampo_core::CoreError::InvalidParameter { name, .. } => name
+            .rsplit('.')
+            .next()
+            .map(|s| s.trim_end_matches(']').to_string()),
+        sampo_core::CoreError::Config { message } => {
+            let mut parts = message.split('`');
+            parts.next();
+            parts.next().map(str::to_string)
+        }
+        _ => None,
+    }
+}
+
+fn is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
 }
 
 impl Suite {
-    /// Reads and validates a suite file.
+    /// Reads and validates a suite file; nothing runs before every entry is checked.
     pub fn load(path: &str) -> Result<Self, BenchError> {
         let text = std::fs::read_to_string(path).map_err(|source| BenchError::Io {
             path: path.into(),
@@ -138,50 +187,186 @@ impl Suite {
             path: path.into(),
             message,
         };
-        let label = |t: &toml::Table, key: &str| {
-            t.get(key)
-                .and_then(|v| v.as_str())
-                .unwrap_or("unnamed")
-                .to_string()
+        let at = |span: &std::ops::Range<usize>| {
+            let (line, col) = line_col(&text, span.start);
+            format!("line {line}, column {col}")
         };
-        let targets = raw
-            .targets
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| named(t, &text, "targets", i, |t| label(t, "preset")))
-            .collect::<Result<Vec<(String, TargetConfig)>, _>>()
-            .map_err(bad)?;
-        let samplers = raw
-            .samplers
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| named(t, &text, "samplers", i, |t| label(t, "kind")))
-            .collect::<Result<Vec<(String, SamplerConfig)>, _>>()
-            .map_err(bad)?;
+
+        let mut targets = Vec::new();
+        for (i, spanned) in raw.targets.into_iter().enumerate() {
+            let span = spanned.span();
+            let mut t = spanned.into_inner();
+            let name = take_name(&mut t, "preset")
+                .map_err(|m| bad(format!("{}: targets[{i}]{m}", at(&span))))?;
+            let cfg = TargetConfig::deserialize(toml::Value::Table(t))
+                .map_err(|e| bad(format!("{}: targets[{i}] (`{name}`): {e}", at(&span))))?;
+            // Build now: a bad value is found before any run.
+            TargetHandle::from_config(name.clone(), &cfg)
+                .map_err(|e| bad(format!("{}: targets[{i}] (`{name}`): {e}", at(&span))))?;
+            if targets.iter().any(|(n, _)| n == &name) {
+                return Err(bad(format!(
+                    "{}: targets[{i}]: the label `{name}` is used twice (give `name = \"...\"`)",
+                    at(&span)
+                )));
+            }
+            targets.push((name, cfg));
+        }
+
+        let mut samplers: Vec<SamplerEntry> = Vec::new();
+        for (i, spanned) in raw.samplers.into_iter().enumerate() {
+            let span = spanned.span();
+            let mut t = spanned.into_inner();
+            let label = take_name(&mut t, "kind")
+                .map_err(|m| bad(format!("{}: samplers[{i}]{m}", at(&span))))?;
+            let only_targets = match t.remove("only_targets") {
+                None => None,
+                Some(toml::Value::Array(a)) => Some(
+                    a.into_iter()
+                        .map(|v| match v {
+                            toml::Value::String(s) => Ok(s),
+                            other => Err(bad(format!(
+                                "{}: samplers[{i}].only_targets: `{other}` is not a target label",
+                                at(&span)
+                            ))),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "{}: samplers[{i}].only_targets must be a list of target labels, not {other}",
+                        at(&span)
+                    )));
+                }
+            };
+            let spec = build_table(&label, &t, &[]).map_err(|e| {
+                let where_ = error_key(&e)
+                    .and_then(|k| key_line(&text, &span, &k))
+                    .map_or_else(|| at(&span), |l| format!("line {l}"));
+                bad(format!("{where_}: samplers[{i}]: {e}"))
+            })?;
+            if samplers.iter().any(|s| s.spec.label == label) {
+                return Err(bad(format!(
+                    "{}: samplers[{i}]: the label `{label}` is used twice (give `name = \"...\"`)",
+                    at(&span)
+                )));
+            }
+            if let Some(only) = &only_targets
+                && let Some(missing) = only.iter().find(|o| !targets.iter().any(|(n, _)| n == *o))
+            {
+                return Err(bad(format!(
+                    "{}: samplers[{i}].only_targets names `{missing}`, which is not a target of this suite",
+                    at(&span)
+                )));
+            }
+            samplers.push(SamplerEntry { spec, only_targets });
+        }
+
         let s = raw.suite;
-        let usage = |m: &str| bad(format!("[suite] {m}"));
+        let usage = |m: String| bad(format!("[suite] {m}"));
         if s.n == 0 {
-            return Err(usage("n must be >= 1"));
+            return Err(usage("n must be >= 1".into()));
         }
         if s.seeds.is_empty() {
-            return Err(usage("seeds must list at least one seed"));
+            return Err(usage("seeds must list at least one seed".into()));
         }
-        if s.budgets.is_empty() || s.budgets.iter().any(|&b| b < 2) {
-            return Err(usage("budgets must list values >= 2"));
+        let mut sorted = s.seeds.clone();
+        sorted.sort_unstable();
+        if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
+            return Err(usage(format!(
+                "seeds lists {} twice: two runs would overwrite each other's files",
+                w[0]
+            )));
         }
+        if s.budgets.is_empty() {
+            return Err(usage("budgets must list at least one budget".into()));
+        }
+        let budgets = s
+            .budgets
+            .iter()
+            .map(BudgetSpec::from_toml)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| usage(format!("budgets: {m}")))?;
         measure::check_names(&s.metrics)?;
+        if !(s.init_scale.is_finite() && s.init_scale > 0.0) {
+            return Err(usage(format!(
+                "init_scale = {} must be finite and > 0",
+                s.init_scale
+            )));
+        }
+        if let Some(c) = s.chains
+            && (c == 0 || c > s.n)
+        {
+            return Err(usage(format!(
+                "chains = {c} must be in 1..=n (n = {})",
+                s.n
+            )));
+        }
         if targets.is_empty() || samplers.is_empty() {
-            return Err(usage("needs at least one [[targets]] and one [[samplers]]"));
+            return Err(usage(
+                "needs at least one [[targets]] and one [[samplers]]".into(),
+            ));
         }
-        for (name, c) in &samplers {
-            c.validate()
-                .map_err(|e| bad(format!("sampler `{name}`: {e}")))?;
-        }
-        Ok(Suite {
-            settings: s,
+        let suite = Suite {
+            settings: Settings {
+                name: s.name,
+                n: s.n,
+                seeds: s.seeds,
+                budgets,
+                metrics: s.metrics,
+                noise_floor_repeats: s.noise_floor_repeats,
+                init_scale: s.init_scale,
+                chains: s.chains,
+            },
             targets,
             samplers,
+        };
+        // What each sampler needs, against what each of its targets provides.
+        for (tname, tcfg) in &suite.targets {
+            let handle = TargetHandle::from_config(tname.clone(), tcfg)?;
+            for e in suite.samplers_for(tname) {
+                let needs = e.spec.built.sampler.needs();
+                let missing = needs.missing(&handle.target.provides());
+                if !missing.is_empty() {
+                    return Err(bad(format!(
+                        "sampler `{}` needs the {} of target `{tname}`, which it does not provide",
+                        e.spec.label,
+                        missing.join(" and ")
+                    )));
+                }
+            }
+        }
+        Ok(suite)
+    }
+
+    /// The sampler entries that run on target `t`.
+    pub fn samplers_for<'s>(&'s self, t: &'s str) -> impl Iterator<Item = &'s SamplerEntry> + 's {
+        self.samplers.iter().filter(move |e| {
+            e.only_targets
+                .as_ref()
+                .is_none_or(|o| o.iter().any(|x| x == t))
         })
+    }
+
+    /// Number of runs.
+    pub fn run_count(&self) -> usize {
+        let per = self.settings.budgets.len() * self.settings.seeds.len();
+        self.targets
+            .iter()
+            .map(|(t, _)| self.samplers_for(t).count() * per)
+            .sum()
+    }
+}
+
+/// Removes an optional `name` key (the label; default: the value of `fallback`).
+fn take_name(t: &mut toml::Table, fallback: &str) -> Result<String, String> {
+    match t.remove("name") {
+        Some(toml::Value::String(s)) => Ok(s),
+        Some(other) => Err(format!(".name must be a string, not {other}")),
+        None => Ok(t
+            .get(fallback)
+            .and_then(|v| v.as_str())
+            .unwrap_or("unnamed")
+            .to_string()),
     }
 }
 
@@ -199,14 +384,15 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
         source,
     })?;
     let mut sink = report::Sink::create(out)?;
-    let total =
-        (suite.targets.len() * suite.samplers.len() * s.budgets.len() * s.seeds.len()) as u64;
-    let bar = progress::bar(total, &s.name);
+    let total = suite.run_count();
+    let bar = progress::bar(total as u64, &s.name);
     let stop = progress::stop_flag();
+    let started = std::time::Instant::now();
+    let mut done = 0usize;
     let mut floors = Vec::new();
     for (tname, tcfg) in &suite.targets {
         let handle = TargetHandle::from_config(tname.clone(), tcfg)?;
-        let exact = handle.target.exact_sampler();
+        let exact = handle.target.density().exact_sampler();
         // Noise floors of the two-sample metrics at this n.
         let two: Vec<&String> = s
             .metrics
@@ -228,20 +414,22 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
             floors.push((tname.clone(), fl));
         }
         let mut plot_panels: Vec<(String, Particles)> = Vec::new();
-        let mut traces: Vec<(String, Vec<f64>)> = Vec::new();
-        for (sname, scfg) in &suite.samplers {
+        let mut traces: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+        let mut warned: Vec<String> = Vec::new();
+        for entry in suite.samplers_for(tname) {
+            let sampler = &entry.spec;
+            let sname = &sampler.label;
             for &budget in &s.budgets {
                 // Sample every seed (each run is parallel over its chains), then
                 // measure all seeds at once: the exact W2 solver is sequential, so
                 // seeds × metrics in parallel is what keeps both cores busy.
-                let mut runs = Vec::with_capacity(s.seeds.len());
+                let mut runs: Vec<(u64, Executed)> = Vec::with_capacity(s.seeds.len());
                 for &seed in &s.seeds {
                     if progress::stopped() {
                         bar.abandon();
                         return Err(BenchError::Interrupted { step: 0 });
                     }
                     bar.set_message(format!("{tname} / {sname} / budget {budget} / seed {seed}"));
-                    let target = Counted::new(handle.target.as_ref());
                     let req = Request {
                         n: s.n,
                         budget,
@@ -249,94 +437,78 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                         seed,
                         init_scale: s.init_scale,
                     };
-                    let outcome =
-                        sampler::run(&target, scfg, &req, Some(Box::new(StopFlag(stop.clone()))));
-                    // A divergence is a result (an unadjusted sampler failing on this
-                    // target at this step size), not a reason to stop the suite.
-                    match outcome {
-                        Ok(run) => runs.push((seed, Ok(run))),
-                        Err(BenchError::Core(e @ sampo_core::CoreError::Diverged { .. })) => {
-                            let spent = sampo_core::EvalSource::counts(&target).total();
-                            runs.push((seed, Err((e.to_string(), spent))));
+                    let ex = execute(
+                        &handle,
+                        sampler,
+                        &req,
+                        vec![Box::new(StopFlag(stop.clone()))],
+                    );
+                    for w in &ex.warnings {
+                        if !warned.contains(w) {
+                            bar.suspend(|| eprintln!("warning: {sname} on {tname}: {w}"));
+                            warned.push(w.clone());
                         }
-                        Err(e) => return Err(e),
                     }
+                    if ex.status == Status::Interrupted {
+                        bar.abandon();
+                        return Err(BenchError::Interrupted { step: 0 });
+                    }
+                    runs.push((seed, ex));
                 }
-                let measured: Vec<Option<MetricValues>> = runs
+                let measured: Vec<Option<(MetricValues, Option<ChainDiagnostics>)>> = runs
                     .par_iter()
-                    .map(|(seed, run)| {
-                        let Ok(run) = run else { return Ok(None) };
+                    .map(|(seed, ex)| {
+                        let Some(run) = &ex.run else { return Ok(None) };
+                        let weights = measure::run_weights(run)?;
+                        let wa = weights.as_deref();
                         let reference = exact.map(|e| e.sample_exact_n(s.n, seed ^ REFERENCE_SALT));
-                        s.metrics
+                        let values = s
+                            .metrics
                             .par_iter()
                             .map(|m| {
                                 let v = if measure::is_two_sample(m) {
                                     match &reference {
-                                        Some(r) => measure::two_sample(m, &run.samples, r, *seed)?,
+                                        Some(r) => {
+                                            measure::two_sample(m, &run.samples, wa, r, *seed)?
+                                        }
                                         None => None,
                                     }
                                 } else {
-                                    measure::against_target(m, &run.samples, &handle)?
+                                    measure::against_target(m, &run.samples, wa, &handle)?
                                 };
                                 Ok((m.clone(), v))
                             })
-                            .collect::<Result<Vec<_>, BenchError>>()
-                            .map(Some)
+                            .collect::<Result<Vec<_>, BenchError>>()?;
+                        Ok(Some((values, chain_diagnostics(run))))
                     })
                     .collect::<Result<_, BenchError>>()?;
-                for ((seed, run), values) in runs.into_iter().zip(measured) {
-                    let row = match (run, values) {
-                        (Ok(run), Some(values)) => {
-                            let sample_file = out
-                                .join("samples")
-                                .join(report::slug(tname))
-                                .join(format!("{}-b{budget}-s{seed}.csv", report::slug(sname)));
-                            crate::io::write_samples(&sample_file, &run.samples)?;
-                            if seed == s.seeds[0] && budget == *s.budgets.last().expect("non-empty")
-                            {
-                                plot_panels.push((sname.clone(), run.samples.clone()));
-                                let acc = &run.diagnostics.acceptance_per_step;
-                                if !acc.is_empty() {
-                                    traces.push((sname.clone(), acc.clone()));
-                                }
-                            }
-                            Row {
-                                target: tname.clone(),
-                                sampler: sname.clone(),
-                                kind: scfg.kind().to_string(),
-                                budget,
-                                seed,
-                                n: s.n,
-                                evaluations: run.evaluations.total(),
-                                evals_per_sample: run.evaluations.total() as f64 / s.n as f64,
-                                wall_s: run.wall_time_secs,
-                                metrics: values,
-                                samples: sample_file,
-                                status: "ok".into(),
-                            }
-                        }
-                        (Ok(_), None) => unreachable!("every finished run is measured"),
-                        (Err((why, spent)), _) => Row {
-                            target: tname.clone(),
-                            sampler: sname.clone(),
-                            kind: scfg.kind().to_string(),
-                            budget,
-                            seed,
-                            n: s.n,
-                            evaluations: spent,
-                            evals_per_sample: f64::NAN,
-                            wall_s: f64::NAN,
-                            metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
-                            samples: PathBuf::new(),
-                            status: why,
-                        },
-                    };
+                for ((seed, ex), values) in runs.into_iter().zip(measured) {
+                    let row = make_row(
+                        tname,
+                        sampler,
+                        budget,
+                        seed,
+                        s,
+                        &ex,
+                        values,
+                        out,
+                        &mut plot_panels,
+                        &mut traces,
+                    )?;
                     sink.push(&row)?;
+                    done += 1;
                     bar.inc(1);
+                    if !is_terminal() {
+                        eprintln!(
+                            "[{done}/{total} {:.0}s] {tname} / {sname} / {budget} / seed {seed}: {}",
+                            started.elapsed().as_secs_f64(),
+                            if row.status == "ok" { "ok" } else { "failed" }
+                        );
+                    }
                 }
             }
         }
-        if handle.target.dim() == 2 {
+        if handle.dim() == 2 {
             plot_target(out, &handle, &plot_panels, s)?;
         }
         if !traces.is_empty() {
@@ -347,7 +519,7 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                 .iter()
                 .find(|(t, _)| t == tname)
                 .map(|(_, f)| f.as_slice());
-            report::plot_vs_budget(out, tname, sink.rows(), &s.metrics, floor)?;
+            report::plot_vs_budget(out, tname, sink.rows(), &s.metrics, &s.budgets, floor)?;
         }
     }
     bar.finish_and_clear();
@@ -358,6 +530,88 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// R̂ and ESS of a multi-chain run with at least 4 draws per chain (worst
+/// coordinate); `None` otherwise or when a coordinate's diagnostics are undefined.
+fn chain_diagnostics(run: &sampo_core::Run) -> Option<ChainDiagnostics> {
+    if run.draws_per_chain < 4 || run.log_weights.is_some() {
+        return None;
+    }
+    let conv = sampo_metrics::diagnostics::EssConvention::Arviz;
+    let per = sampo_metrics::diagnostics::summarize(&run.samples, run.chains, conv).ok()?;
+    let mut d = ChainDiagnostics {
+        rhat_max: f64::NEG_INFINITY,
+        ess_bulk_min: f64::INFINITY,
+        ess_tail_min: f64::INFINITY,
+    };
+    for c in per {
+        let c = c.ok()?;
+        d.rhat_max = d.rhat_max.max(c.rhat);
+        d.ess_bulk_min = d.ess_bulk_min.min(c.ess_bulk);
+        d.ess_tail_min = d.ess_tail_min.min(c.ess_tail);
+    }
+    Some(d)
+}
+
+/// The row of one executed run; writes its samples and keeps the first seed's for
+/// the plots.
+#[allow(clippy::too_many_arguments)]
+fn make_row(
+    tname: &str,
+    sampler: &SamplerSpec,
+    budget: BudgetSpec,
+    seed: u64,
+    s: &Settings,
+    ex: &Executed,
+    values: Option<(MetricValues, Option<ChainDiagnostics>)>,
+    out: &Path,
+    plot_panels: &mut Vec<(String, Particles)>,
+    traces: &mut Vec<(String, Vec<Option<f64>>)>,
+) -> Result<Row, BenchError> {
+    let sname = &sampler.label;
+    let resolved = match (budget, ex.resolved) {
+        (BudgetSpec::Seconds(_), Some(b)) => b.to_string(),
+        _ => String::new(),
+    };
+    let mut row = Row {
+        target: tname.to_string(),
+        sampler: sname.clone(),
+        kind: sampler.kind().to_string(),
+        budget: budget.to_string(),
+        resolved_budget: resolved,
+        seed,
+        n: s.n,
+        density: ex.evaluations.density,
+        gradient: ex.evaluations.gradient,
+        data_terms: ex.evaluations.data_terms,
+        wall_s: ex.wall_s,
+        per_sample: ex.per_sample(&budget, s.n),
+        budget_note: ex.budget_note.clone().unwrap_or_default(),
+        metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
+        chain_diagnostics: None,
+        samples: PathBuf::new(),
+        status: ex.status.text(),
+    };
+    if let (Some(run), Some((values, diag))) = (&ex.run, values) {
+        let file = out.join("samples").join(report::slug(tname)).join(format!(
+            "{}-b{}-s{seed}.csv",
+            report::slug(sname),
+            report::slug(&budget.to_string())
+        ));
+        crate::io::write_run(&file, run)?;
+        if seed == s.seeds[0] && Some(&budget) == s.budgets.last() {
+            plot_panels.push((sname.clone(), run.samples.clone()));
+            let acc = &run.diagnostics.acceptance_per_step;
+            if acc.iter().any(Option::is_some) {
+                traces.push((sname.clone(), acc.clone()));
+            }
+        }
+        row.metrics = values;
+        row.chain_diagnostics = diag;
+        row.samples = file;
+    }
+    Ok(row)
+}
+
 /// Scatter of the first seed's samples over the density (2-D targets).
 fn plot_target(
     out: &Path,
@@ -365,24 +619,22 @@ fn plot_target(
     panels: &[(String, Particles)],
     s: &Settings,
 ) -> Result<(), BenchError> {
-    let Some(ex) = t.target.exact_sampler() else {
+    let Some(ex) = t.target.density().exact_sampler() else {
         return Ok(());
     };
     let exact = ex.sample_exact_n(s.n, s.seeds[0] ^ REFERENCE_SALT);
     let mut refs: Vec<(String, &Particles)> = vec![("exact".to_string(), &exact)];
     refs.extend(panels.iter().map(|(n, p)| (n.clone(), p)));
+    let last = s.budgets.last().expect("non-empty");
     let title = format!(
-        "{}: n = {}, seed {}, budget {} evaluations/sample",
-        t.name,
-        s.n,
-        s.seeds[0],
-        s.budgets.last().expect("non-empty")
+        "{}: n = {}, seed {}, budget {} per sample",
+        t.name, s.n, s.seeds[0], last
     );
     plots::scatter_over_density(
         &out.join("plots")
             .join(format!("{}-samples", report::slug(&t.name))),
         &title,
-        t.target.as_ref(),
+        t.target.density(),
         &refs,
         plots::bounds(&exact),
     )
@@ -390,7 +642,11 @@ fn plot_target(
 
 /// Trace of the mean acceptance probability over chains at every step (warm-up
 /// included) of the first seed, for samplers with an accept/reject step.
-fn plot_traces(out: &Path, target: &str, traces: &[(String, Vec<f64>)]) -> Result<(), BenchError> {
+fn plot_traces(
+    out: &Path,
+    target: &str,
+    traces: &[(String, Vec<Option<f64>>)],
+) -> Result<(), BenchError> {
     let series: Vec<plots::Series> = traces
         .iter()
         .enumerate()
@@ -399,7 +655,7 @@ fn plot_traces(out: &Path, target: &str, traces: &[(String, Vec<f64>)]) -> Resul
             points: acc
                 .iter()
                 .enumerate()
-                .map(|(t, &a)| ((t + 1) as f64, a))
+                .filter_map(|(t, a)| a.map(|a| ((t + 1) as f64, a)))
                 .collect(),
             err: vec![],
             markers: false,
@@ -450,26 +706,76 @@ mod tests {
         );
         let s = load(&ok).unwrap();
         assert_eq!(s.targets[0].0, "8-gaussians");
-        assert_eq!(s.samplers[0].0, "m");
+        assert_eq!(s.samplers[0].spec.label, "m");
         let bad = format!(
             "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"mala\"\nstepsize = 0.1\n"
         );
-        let e = load(&bad).unwrap_err().to_string();
+        let e = load(&bad).err().unwrap().to_string();
         assert!(
-            e.contains("line 11") && e.contains("samplers[0]") && e.contains("stepsize"),
+            e.contains("line 13") && e.contains("samplers[0]") && e.contains("stepsize"),
             "{e}"
         );
+        // A bad value is reported at its own line.
+        let e = load(&ok.replace("step_size = 0.1", "step_size = -0.1"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("line 14") && e.contains("step_size"), "{e}");
         let e = load(&ok.replace("preset = \"8-gaussians\"", "preset = 3"))
-            .unwrap_err()
+            .err()
+            .unwrap()
             .to_string();
         assert!(e.contains("line 8") && e.contains("targets[0]"), "{e}");
         let e = load(&ok.replace("metrics = [\"w2\"]", "metrics = [\"w3\"]"))
-            .unwrap_err()
+            .err()
+            .unwrap()
             .to_string();
         assert!(e.contains("w3") && e.contains("sliced-w2"), "{e}");
         let e = load(&ok.replace("n = 10", "n = 0"))
-            .unwrap_err()
+            .err()
+            .unwrap()
             .to_string();
         assert!(e.contains("n must be >= 1"), "{e}");
+        let e = load(&ok.replace("kind = \"mala\"", "kind = \"nuts\""))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("rdmc") && e.contains("mala-adapt"), "{e}");
+        let e = load(&ok.replace("budgets = [10]", "budgets = [\"watts:3\"]"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("budget unit"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_labels_and_seeds_are_rejected() {
+        let two = format!(
+            "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"ula\"\n\n[[samplers]]\nkind = \"ula\"\nstep_size = 0.01\n"
+        );
+        let e = load(&two).err().unwrap().to_string();
+        assert!(e.contains("`ula` is used twice"), "{e}");
+        let seeds = format!(
+            "{}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"ula\"\n",
+            HEAD.replace("seeds = [1]", "seeds = [1, 1]")
+        );
+        let e = load(&seeds).err().unwrap().to_string();
+        assert!(e.contains("seeds lists 1 twice"), "{e}");
+    }
+
+    #[test]
+    fn only_targets_restricts_a_sampler_and_must_name_targets() {
+        let text = format!(
+            "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[targets]]\npreset = \"funnel\"\n\n[[samplers]]\nkind = \"rdmc\"\nonly_targets = [\"8-gaussians\"]\n\n[[samplers]]\nkind = \"ula\"\n"
+        );
+        let s = load(&text).unwrap();
+        assert_eq!(s.samplers_for("funnel").count(), 1);
+        assert_eq!(s.samplers_for("8-gaussians").count(), 2);
+        assert_eq!(s.run_count(), 3);
+        let e = load(&text.replace("[\"8-gaussians\"]", "[\"9gmm\"]"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("`9gmm`"), "{e}");
     }
 }

@@ -1,12 +1,16 @@
-//! `sampo-bench throughput`: batched Langevin particle updates per second.
+//! `sampo-bench throughput`: batched particle updates per second, through the same
+//! registry path as every other command (the sampler's `run` on a counted view of
+//! the target).
 //!
-//! N particles (chains) advance K steps through the runner, in a rayon pool of T
-//! threads; only the last position of each chain is kept (thin = K), so memory
-//! stays at N × d. Prints one JSON line per case.
+//! N particles (chains) take K steps each in a rayon pool of T threads, started at
+//! exact draws of the target where it has them (the stationary regime); the job is
+//! N samples at K + 1 gradient evaluations per sample, so each chain takes K steps
+//! after its initial evaluation (half of them warm-up, where MALA without
+//! adaptation does exactly what it does after). Prints one JSON line per case.
 
-use crate::sampler::SamplerConfig;
 use crate::{BenchError, spec};
-use sampo_core::{Counted, EvalSource, Particles, RunConfig, Runner};
+use sampo_core::plugin::{Budget, Control, Init, Job, TargetRef};
+use sampo_core::{Counter, EvalSource, Particles};
 use serde::Serialize;
 use std::time::Instant;
 
@@ -44,54 +48,63 @@ pub fn median(mut cases: Vec<Case>) -> Case {
 }
 
 /// Measures one (target, sampler, threads) case.
+#[allow(clippy::too_many_arguments)]
 pub fn measure(
     target_spec: &str,
     sampler_spec: &str,
-    step_size: Option<f64>,
+    sets: &[String],
     particles: usize,
     steps: u64,
     threads: usize,
     seed: u64,
 ) -> Result<Case, BenchError> {
-    let target = Counted::new(spec::target(target_spec)?.target);
-    let SamplerConfig::Langevin(cfg) = spec::sampler(sampler_spec, step_size)? else {
-        return Err(BenchError::Usage(
-            "throughput measures the Langevin kernels (ula, mala, underdamped)".into(),
-        ));
-    };
-    let kernel = cfg.build(&target)?;
-    let d = sampo_core::Target::dim(&target);
+    let handle = spec::target(target_spec)?;
+    let sampler = spec::sampler(sampler_spec, sets)?;
+    let s = sampler.built.sampler.as_ref();
+    if s.fixed_cost(handle.dim()).is_some() {
+        return Err(BenchError::Usage(format!(
+            "throughput measures samplers whose steps the budget sets; `{}` has a cost fixed by its config",
+            sampler.label
+        )));
+    }
+    let d = handle.dim();
     // Start from exact draws where the target has them (stationary regime), else 0.
-    let init = match sampo_core::Target::exact_sampler(&target) {
+    let init = match handle.target.density().exact_sampler() {
         Some(ex) => ex.sample_exact_n(particles, seed ^ 0x5eed),
         None => Particles::zeros(particles, d),
     };
-    let mut rc = RunConfig::new(particles, 0, steps, seed);
-    rc.thin = steps;
-    rc.segment = steps.min(250);
+    let job = |k: u64| Job {
+        n: particles,
+        budget: Budget::gradient(k + 1),
+        chains: Some(particles),
+        seed,
+        init: Init::Positions(init.clone()),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| BenchError::Usage(format!("cannot build a pool of {threads} threads: {e}")))?;
+    let fail = |source| BenchError::Sampler {
+        label: sampler.label.clone(),
+        source,
+    };
     // Untimed warm-up in the same pool: wakes the worker threads' cores (idle vCPUs
     // take tens of milliseconds to reach full speed here) and faults in the pages.
-    let mut warm = rc.clone();
-    warm.draws = steps.min(100);
-    warm.thin = warm.draws;
-    pool.install(|| Runner::new(&kernel, warm).and_then(|r| r.run(&init)))?;
-    target.reset();
+    let counter = Counter::new();
+    let view = TargetRef::new(&handle.target, &counter);
+    pool.install(|| s.run(view, &job(steps.min(100)), Control::none()))
+        .map_err(fail)?;
+    counter.reset();
     let t0 = Instant::now();
-    let run = pool.install(|| {
-        Runner::new(&kernel, rc)
-            .map(|r| r.count_with(&target))
-            .and_then(|r| r.run(&init))
-    })?;
+    let out = pool
+        .install(|| s.run(view, &job(steps), Control::none()))
+        .map_err(fail)?;
     let wall = t0.elapsed().as_secs_f64();
-    drop(run);
-    let evals = target.counts();
+    drop(out);
+    let evals = counter.counts();
     Ok(Case {
         target: target_spec.to_string(),
-        sampler: cfg.kind().to_string(),
+        sampler: sampler.label.clone(),
         threads,
         particles,
         steps,

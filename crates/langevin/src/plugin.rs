@@ -70,14 +70,14 @@ pub fn samplers() -> Vec<SamplerEntry> {
             description: "unadjusted Langevin (Euler–Maruyama), step 0.05",
             needs: Needs::GRADIENT,
             defaults: || to_table(&UlaConfig::new(DEFAULT_STEP)),
-            build: |t| boxed(LangevinConfig::Ula(from_table("sampler `ula`", t)?)),
+            build: |t| boxed(LangevinConfig::Ula(from_table(t)?)),
         },
         SamplerEntry {
             name: "mala",
             description: "Metropolis-adjusted Langevin, fixed step 0.05",
             needs: Needs::GRADIENT,
             defaults: || to_table(&MalaConfig::new(DEFAULT_STEP)),
-            build: |t| boxed(LangevinConfig::Mala(from_table("sampler `mala`", t)?)),
+            build: |t| boxed(LangevinConfig::Mala(from_table(t)?)),
         },
         SamplerEntry {
             name: "mala-adapt",
@@ -86,7 +86,7 @@ pub fn samplers() -> Vec<SamplerEntry> {
             defaults: || {
                 to_table(&MalaConfig::new(DEFAULT_STEP).with_adaptation(DualAveraging::default()))
             },
-            build: |t| boxed(LangevinConfig::Mala(from_table("sampler `mala-adapt`", t)?)),
+            build: |t| boxed(LangevinConfig::Mala(from_table(t)?)),
         },
         SamplerEntry {
             name: "underdamped",
@@ -99,12 +99,7 @@ pub fn samplers() -> Vec<SamplerEntry> {
                     Default::default(),
                 ))
             },
-            build: |t| {
-                boxed(LangevinConfig::Underdamped(from_table(
-                    "sampler `underdamped`",
-                    t,
-                )?))
-            },
+            build: |t| boxed(LangevinConfig::Underdamped(from_table(t)?)),
         },
     ]
 }

@@ -91,7 +91,7 @@ pub fn samplers() -> Vec<SamplerEntry> {
         needs: Needs::GRADIENT,
         defaults: || to_table(&RdmcConfig::default()),
         build: |t| {
-            let c: RdmcConfig = from_table("sampler `rdmc`", t)?;
+            let c: RdmcConfig = from_table(t)?;
             Ok(Box::new(RdmcSampler {
                 rdmc: Rdmc::new(c)?,
             }))

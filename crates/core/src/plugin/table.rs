@@ -9,13 +9,14 @@ use crate::CoreError;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// Deserializes a typed config from `table` (the table without its `kind`);
-/// unknown fields and wrong types are [`CoreError::Config`] naming the field.
-pub fn from_table<T: DeserializeOwned>(what: &str, table: &toml::Table) -> Result<T, CoreError> {
+/// Deserializes a typed config from `table` (its `kind`, if any, is ignored);
+/// unknown fields and wrong types are [`CoreError::Config`] naming the field (the
+/// caller adds which sampler).
+pub fn from_table<T: DeserializeOwned>(table: &toml::Table) -> Result<T, CoreError> {
     let mut t = table.clone();
     t.remove("kind");
     T::deserialize(toml::Value::Table(t)).map_err(|e| CoreError::Config {
-        message: format!("{what}: {}", e.message()),
+        message: e.message().to_string(),
     })
 }
 
@@ -85,14 +86,12 @@ mod tests {
             inner: Inner { samples: 3 },
         };
         let t = to_table(&c);
-        let back: Cfg = from_table("s", &t).unwrap();
+        let back: Cfg = from_table(&t).unwrap();
         assert!(back.step_size.is_nan() && back.inner.samples == 3);
         let mut bad = t.clone();
         bad.insert("stepsize".into(), 1.0.into());
-        let e = from_table::<Cfg>("sampler `x`", &bad)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("sampler `x`") && e.contains("stepsize"), "{e}");
+        let e = from_table::<Cfg>(&bad).unwrap_err().to_string();
+        assert!(e.contains("unknown field `stepsize`"), "{e}");
     }
 
     #[test]
@@ -100,7 +99,7 @@ mod tests {
         let mut t = toml::Table::new();
         set_path(&mut t, "inner.samples", 512.into()).unwrap();
         set_path(&mut t, "step_size", 0.5.into()).unwrap();
-        let c: Cfg = from_table("s", &t).unwrap();
+        let c: Cfg = from_table(&t).unwrap();
         assert_eq!(c.inner.samples, 512);
         let e = set_path(&mut t, "step_size.x", 1.into()).unwrap_err();
         assert!(e.contains("not a table"), "{e}");
