@@ -219,15 +219,39 @@ impl Counter {
         }
     }
 
-    #[inline]
-    fn shard(&self) -> &Shard {
-        let i = rayon::current_thread_index().unwrap_or(0) % SHARDS;
-        &self.shards[i]
-    }
-
     /// Adds `n` density evaluations touching `terms` data terms each.
     #[inline]
     pub fn add_density(&self, n: u64, terms: u64) {
+        Shards(&self.shards).add_density(n, terms)
+    }
+
+    /// Adds `n` gradient evaluations touching `terms` data terms each.
+    #[inline]
+    pub fn add_gradient(&self, n: u64, terms: u64) {
+        Shards(&self.shards).add_gradient(n, terms)
+    }
+
+    /// Adds `n` data terms (minibatch evaluations).
+    #[inline]
+    pub fn add_data_terms(&self, n: u64) {
+        Shards(&self.shards).add_data_terms(n)
+    }
+}
+
+/// The shard array of a [`Counter`], borrowed: what the counting wrappers hold, so an
+/// evaluation reaches its atomic through one pointer.
+#[derive(Clone, Copy)]
+struct Shards<'a>(&'a [Shard]);
+
+impl Shards<'_> {
+    #[inline]
+    fn shard(&self) -> &Shard {
+        let i = rayon::current_thread_index().unwrap_or(0) % SHARDS;
+        &self.0[i]
+    }
+
+    #[inline]
+    fn add_density(&self, n: u64, terms: u64) {
         let s = self.shard();
         s.density.fetch_add(n, Ordering::Relaxed);
         if terms > 0 {
@@ -235,9 +259,8 @@ impl Counter {
         }
     }
 
-    /// Adds `n` gradient evaluations touching `terms` data terms each.
     #[inline]
-    pub fn add_gradient(&self, n: u64, terms: u64) {
+    fn add_gradient(&self, n: u64, terms: u64) {
         let s = self.shard();
         s.gradient.fetch_add(n, Ordering::Relaxed);
         if terms > 0 {
@@ -245,9 +268,8 @@ impl Counter {
         }
     }
 
-    /// Adds `n` data terms (minibatch evaluations).
     #[inline]
-    pub fn add_data_terms(&self, n: u64) {
+    fn add_data_terms(&self, n: u64) {
         self.shard().data_terms.fetch_add(n, Ordering::Relaxed);
     }
 }
@@ -268,17 +290,23 @@ impl EvalSource for Counter {
 pub struct Counted<T> {
     inner: T,
     counter: Counter,
+    /// `inner.data_terms()`, read once (a dynamic call per evaluation otherwise).
+    terms: u64,
 }
 
-impl<T> Counted<T> {
+impl<T: Target> Counted<T> {
     /// Wraps `inner` with zeroed counters.
     pub fn new(inner: T) -> Self {
+        let terms = inner.data_terms();
         Counted {
             inner,
             counter: Counter::new(),
+            terms,
         }
     }
+}
 
+impl<T> Counted<T> {
     /// The wrapped target.
     pub fn inner(&self) -> &T {
         &self.inner
@@ -299,6 +327,8 @@ impl<T> Counted<T> {
         CountedRef {
             inner: &self.inner,
             counter: &self.counter,
+            shards: Shards(&self.counter.shards),
+            terms: self.terms,
         }
     }
 }
@@ -315,6 +345,9 @@ impl<T: Sync> EvalSource for Counted<T> {
 pub struct CountedRef<'a, T: ?Sized> {
     inner: &'a T,
     counter: &'a Counter,
+    shards: Shards<'a>,
+    /// `inner.data_terms()`, read once.
+    terms: u64,
 }
 
 impl<T: ?Sized> Clone for CountedRef<'_, T> {
@@ -324,12 +357,19 @@ impl<T: ?Sized> Clone for CountedRef<'_, T> {
 }
 impl<T: ?Sized> Copy for CountedRef<'_, T> {}
 
-impl<'a, T: ?Sized> CountedRef<'a, T> {
+impl<'a, T: Target + ?Sized> CountedRef<'a, T> {
     /// Counts evaluations of `inner` into `counter`.
     pub fn new(inner: &'a T, counter: &'a Counter) -> Self {
-        CountedRef { inner, counter }
+        CountedRef {
+            inner,
+            counter,
+            shards: Shards(&counter.shards),
+            terms: inner.data_terms(),
+        }
     }
+}
 
+impl<'a, T: ?Sized> CountedRef<'a, T> {
     /// The wrapped target.
     pub fn inner(&self) -> &'a T {
         self.inner
@@ -356,11 +396,11 @@ macro_rules! counting_impls {
             }
             #[inline]
             fn log_density(&self, x: &[f64]) -> f64 {
-                self.$counter.add_density(1, self.$inner.data_terms());
+                self.$counter.add_density(1, self.terms);
                 self.$inner.log_density(x)
             }
             fn log_density_batch(&self, xs: &[f64], out: &mut [f64]) {
-                self.$counter.add_density(out.len() as u64, self.$inner.data_terms());
+                self.$counter.add_density(out.len() as u64, self.terms);
                 self.$inner.log_density_batch(xs, out)
             }
             fn log_z(&self) -> Option<f64> {
@@ -371,7 +411,7 @@ macro_rules! counting_impls {
                 self.$inner.exact_sampler()
             }
             fn data_terms(&self) -> u64 {
-                self.$inner.data_terms()
+                self.terms
             }
         }
     };
@@ -379,11 +419,11 @@ macro_rules! counting_impls {
         impl<$($gen)*> GradTarget for $ty {
             #[inline]
             fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-                self.$counter.add_gradient(1, self.$inner.data_terms());
+                self.$counter.add_gradient(1, self.terms);
                 self.$inner.log_density_grad(x, grad)
             }
             fn log_density_grad_batch(&self, xs: &[f64], grads: &mut [f64], out: &mut [f64]) {
-                self.$counter.add_gradient(out.len() as u64, self.$inner.data_terms());
+                self.$counter.add_gradient(out.len() as u64, self.terms);
                 self.$inner.log_density_grad_batch(xs, grads, out)
             }
         }
@@ -418,9 +458,9 @@ macro_rules! counting_impls {
 counting_impls!(Counted<T>, [T: Target], inner, counter);
 counting_impls!(@grad Counted<T>, [T: GradTarget], inner, counter);
 counting_impls!(@sum Counted<T>, [T: FiniteSumTarget], inner, counter);
-counting_impls!(CountedRef<'_, T>, [T: Target + ?Sized], inner, counter);
-counting_impls!(@grad CountedRef<'_, T>, [T: GradTarget + ?Sized], inner, counter);
-counting_impls!(@sum CountedRef<'_, T>, [T: FiniteSumTarget + ?Sized], inner, counter);
+counting_impls!(CountedRef<'_, T>, [T: Target + ?Sized], inner, shards);
+counting_impls!(@grad CountedRef<'_, T>, [T: GradTarget + ?Sized], inner, shards);
+counting_impls!(@sum CountedRef<'_, T>, [T: FiniteSumTarget + ?Sized], inner, shards);
 
 #[cfg(test)]
 mod tests {

@@ -270,12 +270,63 @@ impl Position {
 /// What one segment of steps produced, reduced in chain order.
 #[derive(Default)]
 pub struct Segment {
-    /// `(step index from 0, acceptance)` of every step that reported one.
-    acceptance: Vec<(u64, f64)>,
+    /// Step index (from 0) of `acceptance_sum[0]`.
+    first: u64,
+    /// Sum of the acceptance probabilities reported at each step of the segment.
+    acceptance_sum: Vec<f64>,
+    /// Number of acceptance probabilities at each step of the segment.
+    acceptance_count: Vec<u64>,
     /// Evaluations reported.
     reported: EvalCounts,
     /// Statistic sums of the segment (all phases), for the observers.
     stats: Vec<(&'static str, f64, u64)>,
+}
+
+impl Segment {
+    fn starting_at(first: u64) -> Self {
+        Segment {
+            first,
+            ..Segment::default()
+        }
+    }
+
+    /// Adds an acceptance probability reported at step index `step0` (from 0).
+    fn add_acceptance(&mut self, step0: u64, a: f64) {
+        let k = (step0 - self.first) as usize;
+        if self.acceptance_sum.len() <= k {
+            self.acceptance_sum.resize(k + 1, 0.0);
+            self.acceptance_count.resize(k + 1, 0);
+        }
+        self.acceptance_sum[k] += a;
+        self.acceptance_count[k] += 1;
+    }
+
+    /// Adds one chain's acceptance probabilities, one per step from step index
+    /// `first` (NaN where the chain reported none).
+    fn add_chain_acceptance(&mut self, first: u64, acceptance: &[f64]) {
+        let off = (first - self.first) as usize;
+        let end = off + acceptance.len();
+        if self.acceptance_sum.len() < end {
+            self.acceptance_sum.resize(end, 0.0);
+            self.acceptance_count.resize(end, 0);
+        }
+        for ((s, n), &a) in self.acceptance_sum[off..end]
+            .iter_mut()
+            .zip(&mut self.acceptance_count[off..end])
+            .zip(acceptance)
+        {
+            if !a.is_nan() {
+                *s += a;
+                *n += 1;
+            }
+        }
+    }
+
+    /// Mean of every acceptance probability of the segment.
+    fn mean_acceptance(&self) -> Option<f64> {
+        let n: u64 = self.acceptance_count.iter().sum();
+        (n > 0).then(|| self.acceptance_sum.iter().sum::<f64>() / n as f64)
+    }
 }
 
 fn add_stat(stats: &mut Vec<(&'static str, f64, u64)>, key: &'static str, v: f64) {
@@ -393,21 +444,17 @@ impl<K: Kernel> Engine for Chains<'_, K> {
 
     fn advance(&self, rec: &mut Self::Record, cfg: &RunConfig) -> Result<Segment, CoreError> {
         let kernel = self.0;
+        let first = rec.iter().map(|c| c.at.steps).min().unwrap_or(0);
         let results: Vec<Result<ChainSegment, CoreError>> = rec
             .par_iter_mut()
             .enumerate()
             .map(|(c, ch)| advance_chain(kernel, cfg, ch, c))
             .collect();
-        let mut seg = Segment::default();
+        let mut seg = Segment::starting_at(first);
         for r in results {
             let cs = r?;
             seg.reported += cs.reported;
-            let first = cs.first_step;
-            for (k, &a) in cs.acceptance.iter().enumerate() {
-                if !a.is_nan() {
-                    seg.acceptance.push((first + k as u64, a));
-                }
-            }
+            seg.add_chain_acceptance(cs.first_step, &cs.acceptance);
             for (key, s, n) in cs.stats {
                 match seg.stats.iter_mut().find(|e| e.0 == key) {
                     Some(e) => {
@@ -491,10 +538,13 @@ fn advance_chain<K: Kernel>(
     ch: &mut Record<K>,
     c: usize,
 ) -> Result<ChainSegment, CoreError> {
+    if cfg.cost_unit.is_none() {
+        return advance_chain_steps(kernel, cfg, ch, c);
+    }
     let first_step = ch.at.steps;
     let mut out = ChainSegment {
         first_step,
-        acceptance: Vec::with_capacity(cfg.segment as usize),
+        acceptance: Vec::new(),
         reported: EvalCounts::ZERO,
         stats: Vec::new(),
     };
@@ -516,7 +566,16 @@ fn advance_chain<K: Kernel>(
         ch.at.spent += cost;
         out.reported += cost;
         let a = info.acceptance();
-        out.acceptance.push(a.unwrap_or(f64::NAN));
+        if let Some(a) = a {
+            // NaN marks earlier steps of this segment that reported none (kernels
+            // without acceptance never allocate here).
+            let k = (ch.at.steps - first_step) as usize;
+            if out.acceptance.capacity() == 0 {
+                out.acceptance.reserve(cfg.segment as usize);
+            }
+            out.acceptance.resize(k, f64::NAN);
+            out.acceptance.push(a);
+        }
         info.stats(&mut |k, v| {
             add_stat(&mut out.stats, k, v);
             if stage == Stage::Sampling {
@@ -546,6 +605,79 @@ fn advance_chain<K: Kernel>(
             }
         }
     }
+    for (k, s, n) in sampling_stats {
+        ch.at.stats.add(k, s, n);
+    }
+    Ok(out)
+}
+
+/// [`advance_chain`] for a step-limited run: the phase of every step is known from
+/// its index, so the loop does no bookkeeping beyond the old per-chain loop (this
+/// is the hot path of every Langevin run).
+fn advance_chain_steps<K: Kernel>(
+    kernel: &K,
+    cfg: &RunConfig,
+    ch: &mut Record<K>,
+    c: usize,
+) -> Result<ChainSegment, CoreError> {
+    let from = ch.at.steps;
+    let to = (from + cfg.segment).min(cfg.total_steps());
+    // Accumulated locally (registers), added to the chain's record once.
+    let mut spent = EvalCounts::ZERO;
+    let mut out = ChainSegment {
+        first_step: from,
+        acceptance: Vec::new(),
+        reported: EvalCounts::ZERO,
+        stats: Vec::new(),
+    };
+    let mut sampling_stats: Vec<(&'static str, f64, u64)> = Vec::new();
+    for s in from..to {
+        let step = s + 1; // 1-based index of the step being taken
+        let info = kernel
+            .step(&ch.tuning, &mut ch.state, &mut ch.rng)
+            .map_err(|d| CoreError::Diverged {
+                step,
+                chain: c,
+                reason: d.reason,
+            })?;
+        spent += info.evaluations();
+        let a = info.acceptance();
+        if let Some(a) = a {
+            if out.acceptance.capacity() == 0 {
+                out.acceptance.reserve((to - from) as usize);
+            }
+            let k = (s - from) as usize;
+            if out.acceptance.len() < k {
+                out.acceptance.resize(k, f64::NAN);
+            }
+            out.acceptance.push(a);
+        }
+        let sampling = step > cfg.warmup;
+        info.stats(&mut |k, v| {
+            add_stat(&mut out.stats, k, v);
+            if sampling {
+                add_stat(&mut sampling_stats, k, v);
+            }
+        });
+        if !sampling {
+            kernel.adapt(&mut ch.tuning, &info, step);
+            if step == cfg.warmup {
+                kernel.finish_adaptation(&mut ch.tuning);
+            }
+        } else {
+            if let Some(a) = a {
+                ch.accept_sum += a;
+                ch.accept_count += 1;
+            }
+            if (step - cfg.warmup).is_multiple_of(cfg.thin) {
+                ch.draws.extend_from_slice(kernel.position(&ch.state));
+                ch.at.kept += 1;
+            }
+        }
+    }
+    ch.at.steps = to;
+    ch.at.spent += spent;
+    out.reported = spent;
     for (k, s, n) in sampling_stats {
         ch.at.stats.add(k, s, n);
     }
@@ -631,7 +763,7 @@ impl<P: PopulationKernel> Engine for Population<'_, P> {
     fn advance(&self, rec: &mut Self::Record, cfg: &RunConfig) -> Result<Segment, CoreError> {
         let kernel = self.0;
         let lim = &population_limits(cfg, self.count(rec));
-        let mut seg = Segment::default();
+        let mut seg = Segment::starting_at(rec.at.steps);
         for _ in 0..cfg.segment {
             let stage = rec.at.stage(lim);
             if stage == Stage::Done {
@@ -643,7 +775,7 @@ impl<P: PopulationKernel> Engine for Population<'_, P> {
             rec.at.spent += cost;
             seg.reported += cost;
             if let Some(a) = info.acceptance() {
-                seg.acceptance.push((step - 1, a));
+                seg.add_acceptance(step - 1, a);
             }
             info.stats(&mut |k, v| {
                 add_stat(&mut seg.stats, k, v);
@@ -882,14 +1014,19 @@ impl<'a, E: Engine> Runner<'a, E> {
             let t0 = Instant::now();
             let seg = self.engine.advance(&mut ck.record, &cfg)?;
             // Acceptance per step index, summed in chain order (deterministic).
-            for &(s, a) in &seg.acceptance {
-                let s = s as usize;
-                if ck.acceptance_sum.len() <= s {
-                    ck.acceptance_sum.resize(s + 1, 0.0);
-                    ck.acceptance_count.resize(s + 1, 0);
-                }
-                ck.acceptance_sum[s] += a;
-                ck.acceptance_count[s] += 1;
+            let end = seg.first as usize + seg.acceptance_sum.len();
+            if ck.acceptance_sum.len() < end {
+                ck.acceptance_sum.resize(end, 0.0);
+                ck.acceptance_count.resize(end, 0);
+            }
+            for (k, (&a, &n)) in seg
+                .acceptance_sum
+                .iter()
+                .zip(&seg.acceptance_count)
+                .enumerate()
+            {
+                ck.acceptance_sum[seg.first as usize + k] += a;
+                ck.acceptance_count[seg.first as usize + k] += n;
             }
             ck.reported += seg.reported;
             ck.wall_time_secs += t0.elapsed().as_secs_f64();
@@ -897,9 +1034,7 @@ impl<'a, E: Engine> Runner<'a, E> {
             let (now, fraction, phase, finished) = self.engine.status(&ck.record, &cfg);
             step = now;
             done = finished;
-            let mean_acceptance = (!seg.acceptance.is_empty()).then(|| {
-                seg.acceptance.iter().map(|a| a.1).sum::<f64>() / seg.acceptance.len() as f64
-            });
+            let mean_acceptance = seg.mean_acceptance();
             let progress = Progress {
                 step,
                 total: cfg.cost_unit.is_none().then(|| cfg.total_steps()),

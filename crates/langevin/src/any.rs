@@ -132,7 +132,7 @@ impl<T: GradTarget> Kernel for AnyLangevin<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn step(
         &self,
         tuning: &AnyTuning,

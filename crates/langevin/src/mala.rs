@@ -171,7 +171,7 @@ impl<T: GradTarget> Kernel for Mala<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn step(
         &self,
         tuning: &MalaTuning,

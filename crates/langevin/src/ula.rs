@@ -186,7 +186,7 @@ impl<T: Drift> Kernel for Ula<T> {
 
     fn initial_tuning(&self) {}
 
-    #[inline]
+    #[inline(always)]
     fn step(
         &self,
         _tuning: &(),

@@ -3,25 +3,29 @@
 //! ## Crate map
 //!
 //! The facade re-exports the workspace crates under short names:
-//! [`core`] (contracts, runner), [`targets`], [`langevin`], [`metrics`], and a
-//! [`prelude`] with what a typical program needs.
+//! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
+//! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`metrics`], and a
+//! [`prelude`] with what a typical program needs (every sampler family included).
 
 pub use sampo_core as core;
 pub use sampo_langevin as langevin;
 pub use sampo_metrics as metrics;
+pub use sampo_rdmc as rdmc;
+pub use sampo_score as score;
 pub use sampo_targets as targets;
 
-/// `use sampo::prelude::*;` brings the traits, the runner and the Langevin kernels.
+/// `use sampo::prelude::*;` brings the traits, the runner and every sampler family.
 pub mod prelude {
     pub use sampo_core::{
-        CoreError, Counted, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget, GradTarget,
-        Kernel, Observer, Outcome, Particles, Progress, Run, RunConfig, Runner, StopAfter,
-        StopFlag, Target,
+        CoreError, CostUnit, Counted, Drift, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget,
+        GradTarget, Kernel, Observer, Outcome, Particles, PopulationKernel, Progress, Run,
+        RunConfig, Runner, StopAfter, StopFlag, Target,
     };
     pub use sampo_langevin::{
         DualAveraging, LangevinConfig, Mala, MalaConfig, Splitting, Ula, UlaConfig, Underdamped,
         UnderdampedConfig,
     };
     pub use sampo_metrics::ess::{ess, mcse_mean};
+    pub use sampo_rdmc::{Rdmc, RdmcConfig};
     pub use sampo_targets::{TargetConfig, preset};
 }
