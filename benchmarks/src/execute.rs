@@ -199,8 +199,13 @@ fn budget_note(
         ),
         None => "the sampler could not spend the budget exactly".into(),
     };
+    let got = if got >= 100.0 {
+        format!("{got:.0}")
+    } else {
+        format!("{got:.4}")
+    };
     Some(format!(
-        "spent {got:.4} {unit} per sample against a budget of {want}: {why}"
+        "spent {got} {unit} per sample against a budget of {want}: {why}"
     ))
 }
 

@@ -280,7 +280,7 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
         if *t != last_target {
             if let Some((_, fl)) = floors.iter().find(|(ft, _)| ft == t) {
                 let mut line = format!("| {t} | exact (noise floor) | – |");
-                line.push_str(&" – |".repeat(blank_cost + 1));
+                line.push_str(&" – |".repeat(blank_cost));
                 for m in &s.metrics {
                     match fl.iter().find(|(fm, _)| fm == m) {
                         Some((_, f)) => {
@@ -302,7 +302,7 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
             let why = all.first().map(|r| r.status.clone()).unwrap_or_default();
             notes.push(format!("{t} / {sm} / {b}: failed: {why}"));
             let mut line = format!("| {t} | {sm} | {b} |");
-            line.push_str(&" – |".repeat(blank_cost + 1));
+            line.push_str(&" – |".repeat(blank_cost));
             for _ in &s.metrics {
                 line.push_str(" failed |");
             }
@@ -459,4 +459,72 @@ pub fn plot_vs_budget(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::BudgetSpec;
+
+    fn row(sampler: &str, status: &str, note: &str, seed: u64, w2: f64) -> Row {
+        Row {
+            target: "t".into(),
+            sampler: sampler.into(),
+            kind: "k".into(),
+            budget: "100".into(),
+            resolved_budget: String::new(),
+            seed,
+            n: 10,
+            density: 0,
+            gradient: 1000,
+            data_terms: 0,
+            wall_s: 0.5,
+            per_sample: 100.0,
+            budget_note: note.into(),
+            metrics: vec![("w2".into(), Some(w2))],
+            chain_diagnostics: None,
+            samples: PathBuf::new(),
+            status: status.into(),
+        }
+    }
+
+    #[test]
+    fn summary_rows_line_up_and_say_what_happened() {
+        let s = Settings {
+            name: "x".into(),
+            n: 10,
+            seeds: vec![1, 2],
+            budgets: vec![BudgetSpec::Evals(sampo_core::plugin::Budget::gradient(100))],
+            metrics: vec!["w2".into()],
+            noise_floor_repeats: 2,
+            init_scale: 1.0,
+            chains: None,
+        };
+        let floor = NoiseFloor {
+            mean: 0.1,
+            sd: 0.01,
+            repeats: 2,
+            n: 10,
+            seed: 0,
+            values: vec![0.09, 0.11],
+        };
+        let rows = vec![
+            row("a", "ok", "", 1, 0.5),
+            row("a", "ok", "", 2, 0.7),
+            row("b", "chain 3 diverged at step 9: x", "", 1, 0.0),
+            row("c", "ok", "spent 200 gradient per sample", 1, 0.2),
+        ];
+        let table = summary(&rows, &[("t".into(), vec![("w2".into(), floor)])], &s);
+        let lines: Vec<&str> = table.lines().filter(|l| l.starts_with('|')).collect();
+        let bars = lines[0].matches('|').count();
+        for l in &lines {
+            assert_eq!(l.matches('|').count(), bars, "misaligned: {l}\n{table}");
+        }
+        assert!(table.contains("| t | b | 100 | – | – | – | failed |"), "{table}");
+        assert!(table.contains("failed: chain 3 diverged"), "{table}");
+        assert!(table.contains("100 †") && table.contains("spent 200"), "{table}");
+        // One seed: no spread to print.
+        assert!(table.contains("| 0.2000 |"), "{table}");
+        assert!(table.contains("0.6000 ± 0.1414"), "{table}");
+    }
 }
