@@ -133,10 +133,13 @@ pub enum TargetConfig {
 }
 
 impl<'de> Deserialize<'de> for TargetConfig {
+    /// Buffers the table as a `toml::Value`, which keeps every float as written
+    /// (`nan` and `inf` included, so validation can reject them by name; a JSON
+    /// value would turn them into `null`), then picks the preset or the spec.
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let v = serde_json::Value::deserialize(de)?;
-        if let Some(obj) = v.as_object()
+        let v = toml::Value::deserialize(de)?;
+        if let Some(obj) = v.as_table()
             && obj.contains_key("preset")
         {
             if let Some(other) = obj.keys().find(|k| *k != "preset") {
@@ -151,9 +154,9 @@ impl<'de> Deserialize<'de> for TargetConfig {
                 preset: name.to_string(),
             });
         }
-        serde_json::from_value::<TargetSpec>(v)
+        TargetSpec::deserialize(v)
             .map(TargetConfig::Spec)
-            .map_err(D::Error::custom)
+            .map_err(|e| D::Error::custom(e.message()))
     }
 }
 
