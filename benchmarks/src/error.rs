@@ -53,12 +53,9 @@ pub enum BenchError {
         /// Second dimension.
         right: usize,
     },
-    /// The run was interrupted (Ctrl-C); finished results are on disk.
-    #[error("interrupted at step {step}; finished results were kept")]
-    Interrupted {
-        /// Steps completed.
-        step: u64,
-    },
+    /// The run was interrupted (Ctrl-C); says what was kept.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// A sampler of a suite or command line could not be built or cannot run
     /// (named, with the reason).
     #[error("sampler `{label}`: {source}")]

@@ -5,8 +5,10 @@
 //!
 //! **Failures are results.** Whatever a sampler's run returns as an error (a
 //! divergence, a failed inner estimate, a numerical failure) becomes
-//! [`Status::Failed`] with its message, so a suite records it as a row and goes on.
-//! Only the harness's own failures (files it cannot write) are errors here.
+//! [`Status::Failed`] with its message, so a suite records it as a row and goes on;
+//! so does a finished run whose samples left every plausible range of the target
+//! ([`crate::validity`]). Only the harness's own failures (files it cannot write)
+//! are errors here.
 //!
 //! **Budget check.** The cost per sample in the budget's unit (seconds for a
 //! wall-clock budget) is compared with the request; a difference above
@@ -159,7 +161,14 @@ pub fn execute<'a>(
     let wall = t1.elapsed().as_secs_f64();
     let evaluations = counter.counts();
     let (run, status) = match outcome {
-        Ok(Outcome::Finished(run)) => (Some(run), Status::Ok),
+        Ok(Outcome::Finished(run)) => {
+            // Finite blow-ups are failures too (crate::validity).
+            let range = crate::validity::reference(&target.target);
+            match crate::validity::check(&run.samples, target.target.density(), range) {
+                None => (Some(run), Status::Ok),
+                Some(why) => (None, Status::Failed(why)),
+            }
+        }
         Ok(Outcome::Stopped { .. }) => (None, Status::Interrupted),
         Err(e) => (None, Status::Failed(e.to_string())),
     };

@@ -28,5 +28,6 @@ pub mod report;
 pub mod spec;
 pub mod suite;
 pub mod throughput;
+pub mod validity;
 
 pub use error::BenchError;

@@ -98,6 +98,10 @@ enum Command {
         /// Worker threads (default: all cores).
         #[arg(long)]
         threads: Option<usize>,
+        /// Start over: empty results.csv / results.jsonl in the output folder
+        /// (without it, a rerun skips the runs already recorded there).
+        #[arg(long)]
+        fresh: bool,
     },
     /// Regenerates a paper figure with the numbers behind it.
     Figure {
@@ -163,7 +167,7 @@ enum Command {
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e @ BenchError::Interrupted { .. }) => {
+        Err(e @ BenchError::Interrupted(_)) => {
             eprintln!("{e}");
             ExitCode::from(130)
         }
@@ -266,9 +270,10 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             let run = match (&ex.status, ex.run) {
                 (Status::Ok, Some(run)) => run,
                 (Status::Interrupted, _) => {
-                    return Err(BenchError::Usage(
-                        "interrupted before the run finished: nothing was written".into(),
-                    ));
+                    return Err(BenchError::Interrupted(format!(
+                        "the run stopped before it finished; nothing was written to {}",
+                        out.display()
+                    )));
                 }
                 (status, _) => {
                     return Err(BenchError::Sampler {
@@ -331,6 +336,7 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             suite: path,
             out,
             threads,
+            fresh,
         } => {
             let s = suite::Suite::load(&path)?;
             let out = out.unwrap_or_else(|| suite::default_out(&s));
@@ -344,8 +350,8 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                     .num_threads(t)
                     .build()
                     .map_err(|e| BenchError::Usage(format!("cannot start {t} threads: {e}")))?
-                    .install(|| suite::run(&s, &out)),
-                None => suite::run(&s, &out),
+                    .install(|| suite::run(&s, &out, fresh)),
+                None => suite::run(&s, &out, fresh),
             }
         }
         Command::Figure { name, out } => figures::run(&name, &out),

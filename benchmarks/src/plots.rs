@@ -76,7 +76,9 @@ macro_rules! render {
 }
 
 /// Plot window of 2-D points: the 0.5%–99.5% range of `reference` per axis, widened
-/// by 15%, so stray sampler points do not squash the picture.
+/// by 15%, so stray sampler points do not squash the picture; then the narrower axis
+/// is widened about its centre to the other's width, so that the panels (square)
+/// show the samples at a 1:1 aspect ratio.
 pub fn bounds(reference: &Particles) -> ((f64, f64), (f64, f64)) {
     let q = |j: usize| {
         let mut c = reference.column(j);
@@ -86,8 +88,20 @@ pub fn bounds(reference: &Particles) -> ((f64, f64), (f64, f64)) {
         let w = (hi - lo).max(1e-9);
         (lo - 0.15 * w, hi + 0.15 * w)
     };
-    (q(0), q(1))
+    let (x, y) = (q(0), q(1));
+    let w = (x.1 - x.0).max(y.1 - y.0);
+    let square = |(lo, hi): (f64, f64)| {
+        let c = 0.5 * (lo + hi);
+        (c - 0.5 * w, c + 0.5 * w)
+    };
+    (square(x), square(y))
 }
+
+/// Pixels of the y-axis label area of a scatter panel; the right margin is wider by
+/// the caption's height, so that the plotting area is square.
+const PANEL_LABEL_AREA: u32 = 40;
+/// Height of a panel caption (15-point font) in pixels.
+const PANEL_CAPTION: u32 = 20;
 
 /// Heat-map resolution of the density background.
 const GRID: usize = 120;
@@ -143,8 +157,9 @@ fn draw_scatter<DB: DrawingBackend>(
         let mut chart = ChartBuilder::on(area)
             .caption(name, ("sans-serif", 15))
             .margin(8)
-            .x_label_area_size(26)
-            .y_label_area_size(36)
+            .margin_right(8 + PANEL_CAPTION)
+            .x_label_area_size(PANEL_LABEL_AREA)
+            .y_label_area_size(PANEL_LABEL_AREA)
             .build_cartesian_2d(x0..x1, y0..y1)
             .map_err(e2s)?;
         chart
@@ -152,6 +167,8 @@ fn draw_scatter<DB: DrawingBackend>(
             .disable_mesh()
             .x_labels(5)
             .y_labels(5)
+            .x_desc("x0")
+            .y_desc("x1")
             .draw()
             .map_err(e2s)?;
         chart
@@ -196,6 +213,45 @@ pub struct Axes<'a> {
     pub y_label: &'a str,
     /// Logarithmic x axis.
     pub log_x: bool,
+}
+
+/// The corner of the plot holding the fewest data points, for the legend (so it
+/// covers as few as possible).
+fn emptiest_corner(series: &[Series], log_x: bool) -> SeriesLabelPosition {
+    let pts: Vec<(f64, f64)> = series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .filter(|(x, y)| x.is_finite() && y.is_finite() && (!log_x || *x > 0.0))
+        .map(|(x, y)| (if log_x { x.ln() } else { x }, y))
+        .collect();
+    let range = |f: fn(&(f64, f64)) -> f64| {
+        pts.iter()
+            .map(f)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    };
+    let ((xl, xh), (yl, yh)) = (range(|p| p.0), range(|p| p.1));
+    // A corner box is 40 % of each axis: about the size of a legend of a few lines.
+    let count = |left: bool, top: bool| {
+        pts.iter()
+            .filter(|(x, y)| {
+                let fx = (x - xl) / (xh - xl).max(1e-300);
+                let fy = (y - yl) / (yh - yl).max(1e-300);
+                (if left { fx <= 0.4 } else { fx >= 0.6 })
+                    && (if top { fy >= 0.6 } else { fy <= 0.4 })
+            })
+            .count()
+    };
+    [
+        (SeriesLabelPosition::UpperLeft, count(true, true)),
+        (SeriesLabelPosition::UpperRight, count(false, true)),
+        (SeriesLabelPosition::LowerRight, count(false, false)),
+        (SeriesLabelPosition::LowerLeft, count(true, false)),
+    ]
+    .into_iter()
+    .min_by_key(|(_, c)| *c)
+    .map_or(SeriesLabelPosition::UpperLeft, |(p, _)| p)
 }
 
 /// Line/marker plot of several series.
@@ -276,7 +332,7 @@ fn draw_lines<DB: DrawingBackend>(
             }
             chart
                 .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
+                .position(emptiest_corner(series, axes.log_x))
                 .border_style(BLACK)
                 .background_style(WHITE.mix(0.85))
                 .label_font(("sans-serif", 14))

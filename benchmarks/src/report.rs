@@ -65,6 +65,88 @@ pub struct Row {
     pub samples: PathBuf,
     /// "ok", or why the run produced no samples (e.g. a divergence, with step and chain).
     pub status: String,
+    /// The target's configuration (TOML), so a rerun knows what this row measured.
+    pub target_config: String,
+    /// The sampler's full canonical configuration (TOML).
+    pub sampler_config: String,
+    /// Chains start at N(0, init_scale² I).
+    pub init_scale: f64,
+    /// Chains per run (`None`: one per sample).
+    pub chains: Option<usize>,
+}
+
+/// What identifies a run: rows with equal keys measured the same thing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowKey {
+    target: String,
+    target_config: String,
+    sampler: String,
+    sampler_config: String,
+    budget: String,
+    seed: u64,
+    n: usize,
+    init_scale: u64,
+    chains: Option<usize>,
+}
+
+impl Row {
+    /// The row's identity (see [`RowKey`]).
+    pub fn key(&self) -> RowKey {
+        RowKey {
+            target: self.target.clone(),
+            target_config: self.target_config.clone(),
+            sampler: self.sampler.clone(),
+            sampler_config: self.sampler_config.clone(),
+            budget: self.budget.clone(),
+            seed: self.seed,
+            n: self.n,
+            init_scale: self.init_scale.to_bits(),
+            chains: self.chains,
+        }
+    }
+
+    /// A row read back from its `results.jsonl` line (`None` if it is not one).
+    pub fn from_json(v: &serde_json::Value) -> Option<Row> {
+        let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let u = |k: &str| v.get(k).and_then(|x| x.as_u64());
+        let f = |k: &str| v.get(k).and_then(|x| x.as_f64());
+        let metrics = v
+            .get("metrics")?
+            .as_object()?
+            .iter()
+            .map(|(k, x)| (k.clone(), x.as_f64()))
+            .collect();
+        let chain_diagnostics = v.get("chain_diagnostics").and_then(|c| {
+            Some(ChainDiagnostics {
+                rhat_max: c.get("rhat_max")?.as_f64()?,
+                ess_bulk_min: c.get("ess_bulk_min")?.as_f64()?,
+                ess_tail_min: c.get("ess_tail_min")?.as_f64()?,
+            })
+        });
+        Some(Row {
+            target: s("target")?,
+            sampler: s("sampler")?,
+            kind: s("kind")?,
+            budget: s("budget")?,
+            resolved_budget: s("resolved_budget").unwrap_or_default(),
+            seed: u("seed")?,
+            n: u("n")? as usize,
+            density: u("density")?,
+            gradient: u("gradient")?,
+            data_terms: u("data_terms")?,
+            wall_s: f("wall_s")?,
+            per_sample: f("per_sample").unwrap_or(f64::NAN),
+            budget_note: s("budget_note").unwrap_or_default(),
+            metrics,
+            chain_diagnostics,
+            samples: PathBuf::from(s("samples").unwrap_or_default()),
+            status: s("status")?,
+            target_config: s("target_config")?,
+            sampler_config: s("sampler_config")?,
+            init_scale: f("init_scale")?,
+            chains: v.get("chains").and_then(|c| c.as_u64()).map(|c| c as usize),
+        })
+    }
 }
 
 /// File-system-safe version of a label.
@@ -110,19 +192,86 @@ fn csv_header(metrics: &[(String, Option<f64>)]) -> String {
 }
 
 impl Sink {
-    /// Creates (truncates) `results.csv` and `results.jsonl` in `dir`.
-    pub fn create(dir: &Path) -> Result<Self, BenchError> {
-        let open = |name: &str| {
-            let p = dir.join(name);
-            std::fs::File::create(&p).map_err(|source| BenchError::Io { path: p, source })
+    /// Opens `results.csv` and `results.jsonl` in `dir` for appending. Unless
+    /// `fresh`, the rows already there are returned (a rerun skips the runs they
+    /// record); files written with other metrics are refused rather than mixed.
+    /// With `fresh`, both files start empty.
+    pub fn open(
+        dir: &Path,
+        metrics: &[String],
+        fresh: bool,
+    ) -> Result<(Self, Vec<Row>), BenchError> {
+        let csv_path = dir.join("results.csv");
+        let jsonl_path = dir.join("results.jsonl");
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| BenchError::Io { path: p, source }
         };
-        Ok(Sink {
-            csv: open("results.csv")?,
-            jsonl: open("results.jsonl")?,
-            csv_path: dir.join("results.csv"),
-            header_written: false,
-            rows: Vec::new(),
-        })
+        let header = csv_header(
+            &metrics
+                .iter()
+                .map(|m| (m.clone(), None))
+                .collect::<Vec<_>>(),
+        );
+        let mut previous = Vec::new();
+        let mut header_written = false;
+        if !fresh && csv_path.exists() {
+            let text = std::fs::read_to_string(&csv_path).map_err(io(&csv_path))?;
+            if let Some(first) = text.lines().next() {
+                if first != header {
+                    return Err(BenchError::Usage(format!(
+                        "{} was written by a run with other metrics or an older format \
+                         (header `{first}`); rerun with --fresh to start over, or give another --out",
+                        csv_path.display()
+                    )));
+                }
+                header_written = true;
+            }
+        }
+        if !fresh && jsonl_path.exists() {
+            let text = std::fs::read_to_string(&jsonl_path).map_err(io(&jsonl_path))?;
+            for (i, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
+                let row = serde_json::from_str(line)
+                    .ok()
+                    .and_then(|v| Row::from_json(&v))
+                    .ok_or_else(|| BenchError::Data {
+                        path: jsonl_path.clone(),
+                        reason: format!(
+                            "line {}: not a result row; rerun with --fresh to start over",
+                            i + 1
+                        ),
+                    })?;
+                previous.push(row);
+            }
+        }
+        let open = |p: &Path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(!fresh)
+                .write(true)
+                .truncate(fresh)
+                .open(p)
+                .map_err(io(p))
+        };
+        Ok((
+            Sink {
+                csv: open(&csv_path)?,
+                jsonl: open(&jsonl_path)?,
+                csv_path,
+                header_written,
+                rows: Vec::new(),
+            },
+            previous,
+        ))
+    }
+
+    /// Counts `row` (read back from an earlier run) in the summary without writing it.
+    pub fn reuse(&mut self, row: Row) {
+        self.rows.push(row);
     }
 
     /// Appends one row to both files (flushed at once).
@@ -485,6 +634,10 @@ mod tests {
             chain_diagnostics: None,
             samples: PathBuf::new(),
             status: status.into(),
+            target_config: String::new(),
+            sampler_config: String::new(),
+            init_scale: 1.0,
+            chains: None,
         }
     }
 
@@ -520,9 +673,15 @@ mod tests {
         for l in &lines {
             assert_eq!(l.matches('|').count(), bars, "misaligned: {l}\n{table}");
         }
-        assert!(table.contains("| t | b | 100 | – | – | – | failed |"), "{table}");
+        assert!(
+            table.contains("| t | b | 100 | – | – | – | failed |"),
+            "{table}"
+        );
         assert!(table.contains("failed: chain 3 diverged"), "{table}");
-        assert!(table.contains("100 †") && table.contains("spent 200"), "{table}");
+        assert!(
+            table.contains("100 †") && table.contains("spent 200"),
+            "{table}"
+        );
         // One seed: no spread to print.
         assert!(table.contains("| 0.2000 |"), "{table}");
         assert!(table.contains("0.6000 ± 0.1414"), "{table}");

@@ -85,11 +85,70 @@ pub fn read_toml<T: for<'de> Deserialize<'de>>(path: &str) -> Result<T, BenchErr
     })
 }
 
-/// A preset name or a TOML file with a `[target]` table.
+/// 1-based line and column of byte offset `at` in `text`.
+pub fn line_col(text: &str, at: usize) -> (usize, usize) {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |nl| before.len() - nl - 1)
+        + 1;
+    (line, col)
+}
+
+/// The line of `key = …` inside the entry starting at `span` (the field an error
+/// names), if it is written there: searched from the entry's start to the next
+/// table header.
+pub fn key_line(text: &str, span: &std::ops::Range<usize>, key: &str) -> Option<usize> {
+    let start = span.start.min(text.len());
+    let mut offset = start;
+    for (k, l) in text[start..].split_inclusive('\n').enumerate() {
+        if k > 0 && l.trim_start().starts_with('[') {
+            break;
+        }
+        let t = l.trim_start();
+        let is_key = t.strip_prefix(key).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with('=')
+        }) || t.contains(&format!("{{ {key} ="))
+            || t.contains(&format!(", {key} ="));
+        if is_key {
+            return Some(line_col(text, offset).0);
+        }
+        offset += l.len();
+    }
+    None
+}
+
+/// The field a target's build error names (`stds[0]` → `stds`), if any.
+pub fn target_error_key(e: &BenchError) -> Option<String> {
+    let BenchError::Target(t) = e else {
+        return None;
+    };
+    let name = match t {
+        sampo_targets::TargetError::InvalidParameter { name, .. } => name,
+        sampo_targets::TargetError::DimensionMismatch { what, .. } => what,
+        _ => return None,
+    };
+    let key = name.split(['[', '.', ' ']).next()?.trim_matches('`');
+    (!key.is_empty()).then(|| key.to_string())
+}
+
+/// A preset name or a TOML file with a `[target]` table. A bad value in a file is
+/// reported at the line of its field.
 pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
     if is_file(spec) {
         let f: TargetFile = read_toml(spec)?;
-        TargetHandle::from_config(stem(spec), &f.target)
+        TargetHandle::from_config(stem(spec), &f.target).map_err(|e| {
+            let text = std::fs::read_to_string(spec).unwrap_or_default();
+            match target_error_key(&e).and_then(|k| key_line(&text, &(0..text.len()), &k)) {
+                Some(line) => BenchError::Toml {
+                    path: spec.into(),
+                    message: format!("line {line}: {e}"),
+                },
+                None => e,
+            }
+        })
     } else {
         let cfg = TargetConfig::Preset {
             preset: spec.to_string(),

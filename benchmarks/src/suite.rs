@@ -34,7 +34,7 @@ use crate::budget::BudgetSpec;
 use crate::execute::{Executed, Request, Status, execute};
 use crate::measure;
 use crate::report::{self, ChainDiagnostics, Row};
-use crate::spec::{SamplerSpec, TargetHandle, build_table};
+use crate::spec::{SamplerSpec, TargetHandle, build_table, key_line, line_col};
 use crate::{BenchError, plots, progress};
 use rayon::prelude::*;
 use sampo_core::{Particles, StopFlag};
@@ -112,41 +112,6 @@ struct RawSuite {
     samplers: Vec<toml::Spanned<toml::Table>>,
 }
 
-/// 1-based line and column of byte offset `at` in `text`.
-fn line_col(text: &str, at: usize) -> (usize, usize) {
-    let before = &text[..at.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |nl| before.len() - nl - 1)
-        + 1;
-    (line, col)
-}
-
-/// The line of `key = …` inside the entry starting at `span` (the field an error
-/// names), if it is written there: searched from the entry's start to the next
-/// table header.
-fn key_line(text: &str, span: &std::ops::Range<usize>, key: &str) -> Option<usize> {
-    let start = span.start.min(text.len());
-    let mut offset = start;
-    for (k, l) in text[start..].split_inclusive('\n').enumerate() {
-        if k > 0 && l.trim_start().starts_with('[') {
-            break;
-        }
-        let t = l.trim_start();
-        let is_key = t.strip_prefix(key).is_some_and(|rest| {
-            let rest = rest.trim_start();
-            rest.starts_with('=')
-        }) || t.contains(&format!("{{ {key} ="))
-            || t.contains(&format!(", {key} ="));
-        if is_key {
-            return Some(line_col(text, offset).0);
-        }
-        offset += l.len();
-    }
-    None
-}
-
 /// The field a build error names: the last component of an invalid parameter's
 /// dotted name, or the first backquoted name of a deserialization message.
 fn error_key(e: &BenchError) -> Option<String> {
@@ -201,8 +166,12 @@ impl Suite {
             let cfg = TargetConfig::deserialize(toml::Value::Table(t))
                 .map_err(|e| bad(format!("{}: targets[{i}] (`{name}`): {e}", at(&span))))?;
             // Build now: a bad value is found before any run.
-            TargetHandle::from_config(name.clone(), &cfg)
-                .map_err(|e| bad(format!("{}: targets[{i}] (`{name}`): {e}", at(&span))))?;
+            TargetHandle::from_config(name.clone(), &cfg).map_err(|e| {
+                let where_ = crate::spec::target_error_key(&e)
+                    .and_then(|k| key_line(&text, &span, &k))
+                    .map_or_else(|| at(&span), |l| format!("line {l}"));
+                bad(format!("{where_}: targets[{i}] (`{name}`): {e}"))
+            })?;
             if targets.iter().any(|(n, _)| n == &name) {
                 return Err(bad(format!(
                     "{}: targets[{i}]: the label `{name}` is used twice (give `name = \"...\"`)",
@@ -377,14 +346,23 @@ type MetricValues = Vec<(String, Option<f64>)>;
 const REFERENCE_SALT: u64 = 0x000E_0AC7;
 
 /// Runs the suite into `out`; prints the Markdown summary.
-pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
+///
+/// **Reruns resume.** Rows already in `out/results.jsonl` with the same target and
+/// its config, sampler label and full config, budget, seed, n, init scale and chains
+/// are not run again (a failed row is a result too: the same seed fails the same
+/// way); they enter the summary as they are, and how many were skipped is printed.
+/// Rows from other configurations stay in the files and out of the summary. Nothing
+/// is truncated unless `fresh` is set.
+pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
     let s = &suite.settings;
     std::fs::create_dir_all(out).map_err(|source| BenchError::Io {
         path: out.to_path_buf(),
         source,
     })?;
-    let mut sink = report::Sink::create(out)?;
+    let (mut sink, previous) = report::Sink::open(out, &s.metrics, fresh)?;
     let total = suite.run_count();
+    let mut keys_now = Vec::with_capacity(total);
+    let mut skipped = 0usize;
     let bar = progress::bar(total as u64, &s.name);
     let stop = progress::stop_flag();
     let started = std::time::Instant::now();
@@ -425,9 +403,25 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                 // seeds × metrics in parallel is what keeps both cores busy.
                 let mut runs: Vec<(u64, Executed)> = Vec::with_capacity(s.seeds.len());
                 for &seed in &s.seeds {
+                    let key = identity(tname, tcfg, sampler, budget, seed, s).key();
+                    keys_now.push(key.clone());
+                    if let Some(old) = previous.iter().find(|r| r.key() == key) {
+                        skipped += 1;
+                        done += 1;
+                        bar.inc(1);
+                        if seed == s.seeds[0]
+                            && Some(&budget) == s.budgets.last()
+                            && old.status == "ok"
+                            && let Ok((p, _)) = crate::io::read_weighted(&old.samples)
+                        {
+                            plot_panels.push((sname.clone(), p));
+                        }
+                        sink.reuse(old.clone());
+                        continue;
+                    }
                     if progress::stopped() {
                         bar.abandon();
-                        return Err(BenchError::Interrupted { step: 0 });
+                        return Err(interrupted(done, total, out));
                     }
                     bar.set_message(format!("{tname} / {sname} / budget {budget} / seed {seed}"));
                     let req = Request {
@@ -451,7 +445,7 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                     }
                     if ex.status == Status::Interrupted {
                         bar.abandon();
-                        return Err(BenchError::Interrupted { step: 0 });
+                        return Err(interrupted(done, total, out));
                     }
                     runs.push((seed, ex));
                 }
@@ -485,6 +479,7 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
                 for ((seed, ex), values) in runs.into_iter().zip(measured) {
                     let row = make_row(
                         tname,
+                        tcfg,
                         sampler,
                         budget,
                         seed,
@@ -523,11 +518,69 @@ pub fn run(suite: &Suite, out: &Path) -> Result<(), BenchError> {
         }
     }
     bar.finish_and_clear();
+    if skipped > 0 {
+        eprintln!(
+            "resumed: {skipped} of {total} runs were already in {} and were not run again",
+            out.display()
+        );
+    }
+    let other = previous
+        .iter()
+        .filter(|r| !keys_now.contains(&r.key()))
+        .count();
+    if other > 0 {
+        eprintln!(
+            "{other} earlier rows in {} are from another configuration: kept there, left out of this summary",
+            out.join("results.jsonl").display()
+        );
+    }
     let table = report::summary(sink.rows(), &floors, s);
     println!("{table}");
     report::write_summary(out, &table, sink.rows(), &floors)?;
     println!("results: {}", out.display());
     Ok(())
+}
+
+/// The error of an interrupted suite, saying what was kept.
+fn interrupted(done: usize, total: usize, out: &Path) -> BenchError {
+    BenchError::Interrupted(format!(
+        "{done} of {total} runs finished and are in {}; rerun the same command to resume",
+        out.join("results.csv").display()
+    ))
+}
+
+/// A row carrying only what identifies a run (for resume keys).
+fn identity(
+    tname: &str,
+    tcfg: &TargetConfig,
+    sampler: &SamplerSpec,
+    budget: BudgetSpec,
+    seed: u64,
+    s: &Settings,
+) -> Row {
+    Row {
+        target: tname.to_string(),
+        sampler: sampler.label.clone(),
+        kind: sampler.kind().to_string(),
+        budget: budget.to_string(),
+        resolved_budget: String::new(),
+        seed,
+        n: s.n,
+        density: 0,
+        gradient: 0,
+        data_terms: 0,
+        wall_s: 0.0,
+        per_sample: 0.0,
+        budget_note: String::new(),
+        metrics: Vec::new(),
+        chain_diagnostics: None,
+        samples: PathBuf::new(),
+        status: String::new(),
+        target_config: toml::to_string(tcfg).unwrap_or_default(),
+        sampler_config: toml::to_string(&sampler.built.table()).unwrap_or_default(),
+        init_scale: s.init_scale,
+        chains: s.chains,
+    }
 }
 
 /// R̂ and ESS of a multi-chain run with at least 4 draws per chain (worst
@@ -557,6 +610,7 @@ fn chain_diagnostics(run: &sampo_core::Run) -> Option<ChainDiagnostics> {
 #[allow(clippy::too_many_arguments)]
 fn make_row(
     tname: &str,
+    tcfg: &TargetConfig,
     sampler: &SamplerSpec,
     budget: BudgetSpec,
     seed: u64,
@@ -573,13 +627,7 @@ fn make_row(
         _ => String::new(),
     };
     let mut row = Row {
-        target: tname.to_string(),
-        sampler: sname.clone(),
-        kind: sampler.kind().to_string(),
-        budget: budget.to_string(),
         resolved_budget: resolved,
-        seed,
-        n: s.n,
         density: ex.evaluations.density,
         gradient: ex.evaluations.gradient,
         data_terms: ex.evaluations.data_terms,
@@ -587,9 +635,8 @@ fn make_row(
         per_sample: ex.per_sample(&budget, s.n),
         budget_note: ex.budget_note.clone().unwrap_or_default(),
         metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
-        chain_diagnostics: None,
-        samples: PathBuf::new(),
         status: ex.status.text(),
+        ..identity(tname, tcfg, sampler, budget, seed, s)
     };
     if let (Some(run), Some((values, diag))) = (&ex.run, values) {
         let file = out.join("samples").join(report::slug(tname)).join(format!(

@@ -1,0 +1,338 @@
+//! The command line as a new user meets it: every defect of the harness-reliability
+//! issue has a test here that runs the `sampo-bench` binary.
+//!
+//! Tests that check "before any work" give the command work that would take minutes
+//! (a budget of 10⁶ gradient evaluations per sample on the d = 100 mixture): if the
+//! check came after the work, the test would not finish in CI's time.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sampo-bench"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A fresh scratch folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sampo-cli-{}-{name}", std::process::id()));
+    std::fs::remove_dir_all(&d).ok();
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn huge_requests_fail_with_n_d_and_bytes_not_an_abort() {
+    let d = scratch("huge");
+    for n in ["1000000000000", "1000000000"] {
+        let o = bench(&[
+            "sample",
+            "--target",
+            "8-gaussians",
+            "--sampler",
+            "ula",
+            "--n",
+            n,
+            "--out",
+            s(&d.join("x.csv")),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!("n = {n}")) && e.contains("d = 2") && e.contains("bytes"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn output_paths_are_checked_before_any_work() {
+    let o = bench(&[
+        "sample",
+        "--target",
+        "gmm100",
+        "--sampler",
+        "ula",
+        "--budget",
+        "1000000",
+        "--out",
+        "/proc/sampo-nope/x.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("/proc/sampo-nope/x.csv"),
+        "{}",
+        stderr(&o)
+    );
+    let o = bench(&["figure", "rdmc-gmm", "--out", "/proc/sampo-nope"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/proc/sampo-nope"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_negative_seed_is_a_clear_error() {
+    let o = bench(&[
+        "sample",
+        "--target",
+        "8-gaussians",
+        "--sampler",
+        "ula",
+        "--seed",
+        "-1",
+        "--out",
+        "x.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("-1") && e.contains("--seed") && !e.contains("unexpected argument"),
+        "{e}"
+    );
+}
+
+#[test]
+fn sample_spends_small_budgets_exactly_and_reports_its_kind() {
+    let d = scratch("budget");
+    let out = d.join("s.csv");
+    let o = bench(&[
+        "sample",
+        "--target",
+        "8-gaussians",
+        "--sampler",
+        "mala-adapt",
+        "--n",
+        "100",
+        "--budget",
+        "2",
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let info: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(info["sampler"], "mala-adapt");
+    assert_eq!(info["evaluations"]["gradient"], 200, "{info}");
+    // --set overrides any field; a unit the sampler never spends is refused by name.
+    let o = bench(&[
+        "sample",
+        "--target",
+        "8-gaussians",
+        "--sampler",
+        "ula",
+        "--n",
+        "10",
+        "--set",
+        "step_size=0.01",
+        "--budget",
+        "density:100",
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`density`"), "{}", stderr(&o));
+}
+
+#[test]
+fn compare_inputs_fail_clearly() {
+    let d = scratch("compare");
+    let a = d.join("a.csv");
+    std::fs::write(&a, "1.0,2.0\n3.0,4.0\n5.0,6.5\n").unwrap();
+    let o = bench(&["compare", s(&a)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("nothing to compare against"),
+        "{}",
+        stderr(&o)
+    );
+    // A file without a header keeps its first row.
+    let o = bench(&["compare", s(&a), s(&a), "--metrics", "mean-err"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(doc["n_a"], 3);
+    // A NaN names the file and the 1-based line.
+    let bad = d.join("bad.csv");
+    std::fs::write(&bad, "x0,x1\n1,2\nNaN,3\n").unwrap();
+    let o = bench(&["compare", s(&bad), s(&a)]);
+    let e = stderr(&o);
+    assert!(e.contains("bad.csv") && e.contains("line 3"), "{e}");
+}
+
+#[test]
+fn nan_in_a_target_file_is_named_with_its_line() {
+    let d = scratch("nan");
+    let t = d.join("t.toml");
+    std::fs::write(
+        &t,
+        "[target]\nkind = \"gmm\"\nmeans = [[0.0, 0.0], [3.0, 0.0]]\nstds = [1.0, nan]\n",
+    )
+    .unwrap();
+    let o = bench(&[
+        "sample",
+        "--target",
+        s(&t),
+        "--sampler",
+        "ula",
+        "--out",
+        s(&d.join("x.csv")),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("stds") && e.contains("line 4") && !e.contains("null"),
+        "{e}"
+    );
+}
+
+#[test]
+fn eval_writes_log_density_and_gradient() {
+    let d = scratch("eval");
+    let pts = d.join("p.csv");
+    std::fs::write(&pts, "x0,x1\n0.0,0.0\n1.0,-2.0\n").unwrap();
+    let out = d.join("lp.csv");
+    let o = bench(&[
+        "eval",
+        "--target",
+        "gauss-2",
+        "--points",
+        s(&pts),
+        "--out",
+        s(&out),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "log_density,grad_x0,grad_x1");
+    // N(0, I₂): log density −|x|²/2 − log 2π, gradient −x.
+    let v: Vec<f64> = lines[2].split(',').map(|f| f.parse().unwrap()).collect();
+    assert!(
+        (v[0] - (-2.5 - (2.0 * std::f64::consts::PI).ln())).abs() < 1e-12,
+        "{v:?}"
+    );
+    assert_eq!((v[1], v[2]), (-1.0, 2.0));
+}
+
+#[test]
+fn list_shows_every_sampler_with_what_it_needs() {
+    let o = bench(&["list", "samplers"]);
+    let t = stdout(&o);
+    for k in ["ula", "mala", "mala-adapt", "underdamped", "rdmc"] {
+        assert!(t.contains(k), "{t}");
+    }
+    assert!(t.contains("[needs: density, gradient]"), "{t}");
+}
+
+/// A two-seed suite on the 8 Gaussians: ULA at a sane step and at h = 2 (which
+/// explodes without ever overflowing).
+fn suite_text(out_name: &str, extra: &str) -> String {
+    format!(
+        "[suite]\nname = \"{out_name}\"\nn = 60\nseeds = [1, 2]\nbudgets = [30]\nmetrics = [\"w2\", \"mean-err\"]\nnoise_floor_repeats = 2\n\n\
+         [[targets]]\npreset = \"8-gaussians\"\n\n\
+         [[samplers]]\nname = \"ula\"\nkind = \"ula\"\nstep_size = 0.05\n\n\
+         [[samplers]]\nname = \"ula-h2\"\nkind = \"ula\"\nstep_size = 2.0\n{extra}"
+    )
+}
+
+fn results_rows(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("results.csv"))
+        .map(|t| t.lines().count().saturating_sub(1))
+        .unwrap_or(0)
+}
+
+#[test]
+fn exploded_runs_fail_and_reruns_resume_instead_of_truncating() {
+    let d = scratch("suite");
+    let suite = d.join("s.toml");
+    std::fs::write(&suite, suite_text("s", "")).unwrap();
+    let out = d.join("out");
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    // ULA at h = 2 ends with finite |x| ≈ 1e80: failed, with the reason.
+    let ula_h2 = table.lines().find(|l| l.contains("| ula-h2 |")).unwrap();
+    assert!(ula_h2.contains("failed"), "{table}");
+    assert!(table.contains("exploded"), "{table}");
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(csv.contains("exploded: "), "{csv}");
+    // Not a terminal: one progress line per finished run.
+    assert!(stderr(&o).contains("[4/4"), "{}", stderr(&o));
+    assert_eq!(results_rows(&out), 4);
+
+    // A rerun skips what is there and truncates nothing.
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("resumed: 4 of 4 runs"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(results_rows(&out), 4);
+    assert!(stdout(&o).contains("| ula-h2 |"));
+    // A changed config runs again; the old rows stay in the file.
+    std::fs::write(
+        &suite,
+        suite_text("s", "").replace("step_size = 0.05", "step_size = 0.04"),
+    )
+    .unwrap();
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert!(stderr(&o).contains("resumed: 2 of 4"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("2 earlier rows"), "{}", stderr(&o));
+    assert_eq!(results_rows(&out), 6);
+    // --fresh starts over explicitly.
+    let o = bench(&["run", s(&suite), "--out", s(&out), "--fresh"]);
+    assert!(o.status.success());
+    assert_eq!(results_rows(&out), 4);
+    // Other metrics in the same folder: refused, not mixed.
+    std::fs::write(
+        &suite,
+        suite_text("s", "").replace("\"mean-err\"", "\"mmd\""),
+    )
+    .unwrap();
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--fresh"), "{}", stderr(&o));
+    assert_eq!(results_rows(&out), 4);
+}
+
+#[test]
+fn suites_are_checked_whole_before_anything_runs() {
+    let d = scratch("check");
+    let out = d.join("out");
+    // Duplicate labels.
+    let suite = d.join("dup.toml");
+    std::fs::write(
+        &suite,
+        suite_text("dup", "").replace("name = \"ula-h2\"", "name = \"ula\""),
+    )
+    .unwrap();
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("used twice"), "{}", stderr(&o));
+    // An invalid second target: found before the first target's runs.
+    let suite = d.join("bad.toml");
+    std::fs::write(
+        &suite,
+        suite_text("bad", "\n[[targets]]\nname = \"broken\"\nkind = \"gmm\"\nmeans = [[0.0, 0.0]]\nstds = [-1.0]\n"),
+    )
+    .unwrap();
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad.toml") && e.contains("targets[1]") && e.contains("stds"),
+        "{e}"
+    );
+    assert!(!out.join("results.csv").exists(), "something ran");
+}
