@@ -16,8 +16,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// MCMC diagnostics of a multi-chain run (worst coordinate).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+/// MCMC diagnostics of a multi-chain run: per coordinate (ArviZ's `summary`:
+/// mean, sd, MCSE of the mean, bulk and tail ESS, R̂), and the worst coordinate.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ChainDiagnostics {
     /// Largest rank-normalized split R̂ over coordinates.
     pub rhat_max: f64,
@@ -25,6 +26,8 @@ pub struct ChainDiagnostics {
     pub ess_bulk_min: f64,
     /// Smallest tail ESS over coordinates.
     pub ess_tail_min: f64,
+    /// Every coordinate's summary.
+    pub coordinates: Vec<sampo_metrics::diagnostics::CoordinateSummary>,
 }
 
 /// One finished (or failed) run.
@@ -116,13 +119,9 @@ impl Row {
             .iter()
             .map(|(k, x)| (k.clone(), x.as_f64()))
             .collect();
-        let chain_diagnostics = v.get("chain_diagnostics").and_then(|c| {
-            Some(ChainDiagnostics {
-                rhat_max: c.get("rhat_max")?.as_f64()?,
-                ess_bulk_min: c.get("ess_bulk_min")?.as_f64()?,
-                ess_tail_min: c.get("ess_tail_min")?.as_f64()?,
-            })
-        });
+        let chain_diagnostics = v
+            .get("chain_diagnostics")
+            .and_then(|c| serde_json::from_value(c.clone()).ok());
         Some(Row {
             target: s("target")?,
             sampler: s("sampler")?,
@@ -402,6 +401,7 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
     )
     .expect("write to String");
     let show_terms = rows.iter().any(|r| r.data_terms > 0);
+    let show_chains = rows.iter().any(|r| r.chain_diagnostics.is_some());
     let mut header = "| target | sampler | budget | grad/sample | dens/sample |".to_string();
     let mut rule = "|---|---|---|---|---|".to_string();
     if show_terms {
@@ -410,6 +410,10 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
     }
     header.push_str(" wall s |");
     rule.push_str("---|");
+    if show_chains {
+        header.push_str(" R̂ max | ESS bulk min |");
+        rule.push_str("---|---|");
+    }
     for m in &s.metrics {
         header.push_str(&format!(" {m} |"));
         rule.push_str("---|");
@@ -422,7 +426,7 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
             keys.push(k);
         }
     }
-    let blank_cost = if show_terms { 4 } else { 3 };
+    let blank_cost = 3 + usize::from(show_terms) + 2 * usize::from(show_chains);
     let mut notes: Vec<String> = Vec::new();
     let mut last_target = String::new();
     for (t, sm, b) in &keys {
@@ -484,6 +488,24 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
         }
         let wall = sel.iter().map(|r| r.wall_s).sum::<f64>() / sel.len() as f64;
         line.push_str(&format!(" {wall:.2} |"));
+        if show_chains {
+            let worst = |f: fn(&ChainDiagnostics) -> f64, max: bool| {
+                let v: Vec<f64> = sel
+                    .iter()
+                    .filter_map(|r| r.chain_diagnostics.as_ref().map(f))
+                    .collect();
+                let w = v
+                    .iter()
+                    .copied()
+                    .reduce(if max { f64::max } else { f64::min });
+                w.map_or("–".to_string(), fmt_sig)
+            };
+            line.push_str(&format!(
+                " {} | {} |",
+                worst(|c| c.rhat_max, true),
+                worst(|c| c.ess_bulk_min, false)
+            ));
+        }
         for (i, _) in s.metrics.iter().enumerate() {
             let vals: Vec<f64> = sel.iter().filter_map(|r| r.metrics[i].1).collect();
             if vals.is_empty() {

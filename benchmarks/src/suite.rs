@@ -583,8 +583,9 @@ fn identity(
     }
 }
 
-/// R̂ and ESS of a multi-chain run with at least 4 draws per chain (worst
-/// coordinate); `None` otherwise or when a coordinate's diagnostics are undefined.
+/// R̂, ESS and MCSE of a multi-chain run with at least 4 draws per chain (per
+/// coordinate and the worst); `None` otherwise or when a coordinate's diagnostics
+/// are undefined.
 fn chain_diagnostics(run: &sampo_core::Run) -> Option<ChainDiagnostics> {
     if run.draws_per_chain < 4 || run.log_weights.is_some() {
         return None;
@@ -595,12 +596,14 @@ fn chain_diagnostics(run: &sampo_core::Run) -> Option<ChainDiagnostics> {
         rhat_max: f64::NEG_INFINITY,
         ess_bulk_min: f64::INFINITY,
         ess_tail_min: f64::INFINITY,
+        coordinates: Vec::with_capacity(per.len()),
     };
     for c in per {
         let c = c.ok()?;
         d.rhat_max = d.rhat_max.max(c.rhat);
         d.ess_bulk_min = d.ess_bulk_min.min(c.ess_bulk);
         d.ess_tail_min = d.ess_tail_min.min(c.ess_tail);
+        d.coordinates.push(c);
     }
     Some(d)
 }

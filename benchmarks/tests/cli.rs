@@ -336,3 +336,39 @@ fn suites_are_checked_whole_before_anything_runs() {
     );
     assert!(!out.join("results.csv").exists(), "something ran");
 }
+
+#[test]
+fn multi_chain_runs_report_rhat_ess_and_mcse_and_diagnose_agrees() {
+    let d = scratch("chains");
+    let suite = d.join("c.toml");
+    std::fs::write(
+        &suite,
+        "[suite]\nname = \"c\"\nn = 400\nseeds = [1]\nbudgets = [100]\nmetrics = [\"mean-err\"]\nchains = 4\nnoise_floor_repeats = 2\n\n\
+         [[targets]]\npreset = \"gauss-2\"\n\n[[samplers]]\nkind = \"mala-adapt\"\n",
+    )
+    .unwrap();
+    let out = d.join("out");
+    let o = bench(&["run", s(&suite), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("R̂ max | ESS bulk min"),
+        "{}",
+        stdout(&o)
+    );
+    let line = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let coords = row["chain_diagnostics"]["coordinates"].as_array().unwrap();
+    assert_eq!(coords.len(), 2);
+    for c in coords {
+        for k in ["mean", "sd", "mcse_mean", "ess_bulk", "ess_tail", "rhat"] {
+            assert!(c[k].as_f64().unwrap().is_finite(), "{k}: {c}");
+        }
+    }
+    // `diagnose` on the written sample file gives the same numbers.
+    let file = row["samples"].as_str().unwrap();
+    let o = bench(&["diagnose", file, "--chains", "4"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let rhat = doc["coordinates"][0]["rhat"].as_f64().unwrap();
+    assert_eq!(rhat, coords[0]["rhat"].as_f64().unwrap());
+}
