@@ -61,6 +61,7 @@ use crate::MetricError;
 use crate::sliced::check_pair;
 use rayon::prelude::*;
 use sampo_core::Particles;
+use std::time::{Duration, Instant};
 
 /// Sinkhorn settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -105,6 +106,125 @@ pub struct SinkhornResult {
     pub converged: bool,
     /// The largest final L1 marginal violation of the three problems.
     pub marginal_error: f64,
+}
+
+/// Which of the three entropic problems of [`sinkhorn_divergence`] is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum SinkhornProblem {
+    /// OT_ε(a, b).
+    Ab,
+    /// OT_ε(a, a).
+    Aa,
+    /// OT_ε(b, b).
+    Bb,
+}
+
+impl SinkhornProblem {
+    /// "ab", "aa" or "bb".
+    pub fn name(self) -> &'static str {
+        match self {
+            SinkhornProblem::Ab => "ab",
+            SinkhornProblem::Aa => "aa",
+            SinkhornProblem::Bb => "bb",
+        }
+    }
+}
+
+/// A progress report of [`sinkhorn_divergence_with_progress`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SinkhornProgress {
+    /// The problem running.
+    pub problem: SinkhornProblem,
+    /// Its position in the order of solution, 0, 1 or 2.
+    pub problem_index: usize,
+    /// Iterations of this problem so far (ε-scaling stages included).
+    pub iteration: usize,
+    /// The problem's iteration budget, [`SinkhornConfig::max_iter`].
+    pub max_iter: usize,
+    /// The ε being iterated at (above the target during ε-scaling).
+    pub epsilon: f64,
+    /// The target ε, [`SinkhornConfig::epsilon`].
+    pub target_epsilon: f64,
+    /// The last L1 marginal violation, at `epsilon` (∞ before the first is known).
+    pub marginal_error: f64,
+    /// Wall time since the call began.
+    pub elapsed: Duration,
+    /// Whether this problem has finished (its last report, always sent).
+    pub finished: bool,
+}
+
+/// Progress reports of [`sinkhorn_divergence_with_progress`] are at least this far
+/// apart (besides the one at the end of each problem).
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Throttled progress reporting for one call.
+struct Reporter<'c> {
+    callback: Option<&'c mut dyn FnMut(SinkhornProgress)>,
+    every: Duration,
+    start: Instant,
+    last: Instant,
+    problem: SinkhornProblem,
+    problem_index: usize,
+    max_iter: usize,
+    target_epsilon: f64,
+}
+
+impl<'c> Reporter<'c> {
+    fn new(
+        callback: Option<&'c mut dyn FnMut(SinkhornProgress)>,
+        every: Duration,
+        cfg: &SinkhornConfig,
+    ) -> Self {
+        let now = Instant::now();
+        Reporter {
+            callback,
+            every,
+            start: now,
+            last: now,
+            problem: SinkhornProblem::Ab,
+            problem_index: 0,
+            max_iter: cfg.max_iter,
+            target_epsilon: cfg.epsilon,
+        }
+    }
+
+    fn begin(&mut self, problem: SinkhornProblem, index: usize) {
+        self.problem = problem;
+        self.problem_index = index;
+    }
+
+    fn send(&mut self, iteration: usize, epsilon: f64, marginal_error: f64, finished: bool) {
+        let now = Instant::now();
+        self.last = now;
+        let report = SinkhornProgress {
+            problem: self.problem,
+            problem_index: self.problem_index,
+            iteration,
+            max_iter: self.max_iter,
+            epsilon,
+            target_epsilon: self.target_epsilon,
+            marginal_error,
+            elapsed: now - self.start,
+            finished,
+        };
+        if let Some(cb) = self.callback.as_mut() {
+            cb(report);
+        }
+    }
+
+    /// A report if `every` has passed since the last one.
+    fn tick(&mut self, iteration: usize, epsilon: f64, marginal_error: f64) {
+        if self.callback.is_some() && self.last.elapsed() >= self.every {
+            self.send(iteration, epsilon, marginal_error, false);
+        }
+    }
+
+    /// The closing report of a problem.
+    fn finish(&mut self, s: &Solve) {
+        if self.callback.is_some() {
+            self.send(s.iterations, self.target_epsilon, s.error, true);
+        }
+    }
 }
 
 /// Largest number of stored cost entries (32 MB).
@@ -232,7 +352,7 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 /// OT_ε between two different samples.
-fn solve_pair(x: &Particles, y: &Particles, cfg: &SinkhornConfig) -> Solve {
+fn solve_pair(x: &Particles, y: &Particles, cfg: &SinkhornConfig, rep: &mut Reporter) -> Solve {
     let cost = Cost::new(x, y);
     let (n, m) = (x.len(), y.len());
     let mut f = vec![0.0; n];
@@ -249,7 +369,9 @@ fn solve_pair(x: &Particles, y: &Particles, cfg: &SinkhornConfig) -> Solve {
             std::mem::swap(&mut f, &mut f_prev);
             c_transform(&cost, &g, e, false, &mut f);
             iterations += 1;
-            if marginal_violation(&f_prev, &f, e) < STAGE_TOL {
+            let err = marginal_violation(&f_prev, &f, e);
+            rep.tick(iterations, e, err);
+            if err < STAGE_TOL {
                 break;
             }
         }
@@ -263,6 +385,7 @@ fn solve_pair(x: &Particles, y: &Particles, cfg: &SinkhornConfig) -> Solve {
         iterations += 1;
         // (f, g) has exact row marginals; its column violation comes from g_new.
         error = marginal_violation(&g, &g_new, eps);
+        rep.tick(iterations, eps, error);
         if error < cfg.tol {
             break;
         }
@@ -278,7 +401,7 @@ fn solve_pair(x: &Particles, y: &Particles, cfg: &SinkhornConfig) -> Solve {
 }
 
 /// OT_ε(α, α) by the averaged symmetric fixed point f ← ½(f + T(f)).
-fn solve_self(x: &Particles, cfg: &SinkhornConfig) -> Solve {
+fn solve_self(x: &Particles, cfg: &SinkhornConfig, rep: &mut Reporter) -> Solve {
     let cost = Cost::new(x, x);
     let n = x.len();
     let mut f = vec![0.0; n];
@@ -293,6 +416,7 @@ fn solve_self(x: &Particles, cfg: &SinkhornConfig) -> Solve {
             let err = marginal_violation(&f, &t, e);
             f.iter_mut().zip(&t).for_each(|(a, b)| *a = 0.5 * (*a + b));
             iterations += 1;
+            rep.tick(iterations, e, err);
             if err < STAGE_TOL {
                 break;
             }
@@ -306,6 +430,7 @@ fn solve_self(x: &Particles, cfg: &SinkhornConfig) -> Solve {
         // The plan of (f, f) has row sums a_i exp((f_i − T(f)_i)/ε).
         error = marginal_violation(&f, &t, eps);
         f.iter_mut().zip(&t).for_each(|(a, b)| *a = 0.5 * (*a + b));
+        rep.tick(iterations, eps, error);
         if error < cfg.tol {
             break;
         }
@@ -346,11 +471,43 @@ pub fn sinkhorn_divergence(
     b: &Particles,
     cfg: &SinkhornConfig,
 ) -> Result<SinkhornResult, MetricError> {
+    sinkhorn_divergence_with_progress_every(a, b, cfg, PROGRESS_INTERVAL, None)
+}
+
+/// [`sinkhorn_divergence`], calling `progress` at most every [`PROGRESS_INTERVAL`]
+/// while a problem iterates and once at the end of each of the three problems
+/// (`finished` set). For a metric that can run for minutes (n in the thousands,
+/// small ε): the caller prints or logs the reports.
+pub fn sinkhorn_divergence_with_progress(
+    a: &Particles,
+    b: &Particles,
+    cfg: &SinkhornConfig,
+    progress: &mut dyn FnMut(SinkhornProgress),
+) -> Result<SinkhornResult, MetricError> {
+    sinkhorn_divergence_with_progress_every(a, b, cfg, PROGRESS_INTERVAL, Some(progress))
+}
+
+/// [`sinkhorn_divergence_with_progress`] with reports at most every `every`
+/// (`Duration::ZERO`: after every iteration); `None`: no reports.
+pub fn sinkhorn_divergence_with_progress_every(
+    a: &Particles,
+    b: &Particles,
+    cfg: &SinkhornConfig,
+    every: Duration,
+    progress: Option<&mut dyn FnMut(SinkhornProgress)>,
+) -> Result<SinkhornResult, MetricError> {
     check_pair(a, b, 1)?;
     validate(cfg)?;
-    let ab = solve_pair(a, b, cfg);
-    let aa = solve_self(a, cfg);
-    let bb = solve_self(b, cfg);
+    let mut rep = Reporter::new(progress, every, cfg);
+    rep.begin(SinkhornProblem::Ab, 0);
+    let ab = solve_pair(a, b, cfg, &mut rep);
+    rep.finish(&ab);
+    rep.begin(SinkhornProblem::Aa, 1);
+    let aa = solve_self(a, cfg, &mut rep);
+    rep.finish(&aa);
+    rep.begin(SinkhornProblem::Bb, 2);
+    let bb = solve_self(b, cfg, &mut rep);
+    rep.finish(&bb);
     Ok(SinkhornResult {
         divergence: ab.value - 0.5 * (aa.value + bb.value),
         ot_ab: ab.value,
@@ -561,6 +718,55 @@ mod tests {
                 .install(|| sinkhorn_divergence(&x, &y, &cfg(0.05)).unwrap())
         };
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn progress_reports_each_problem_in_order_and_changes_nothing() {
+        let (a, b) = (gaussian(40, 2, 0.0, 1.0, 12), gaussian(30, 2, 0.5, 1.0, 13));
+        let c = SinkhornConfig {
+            tol: 1e-8,
+            ..cfg(0.1)
+        };
+        let plain = sinkhorn_divergence(&a, &b, &c).unwrap();
+        let mut log = Vec::new();
+        let r = sinkhorn_divergence_with_progress_every(
+            &a,
+            &b,
+            &c,
+            Duration::ZERO,
+            Some(&mut |p: SinkhornProgress| log.push(p)),
+        )
+        .unwrap();
+        assert_eq!(r, plain);
+        let finished: Vec<_> = log.iter().filter(|p| p.finished).collect();
+        assert_eq!(finished.len(), 3);
+        for (k, p) in finished.iter().enumerate() {
+            assert_eq!(p.problem_index, k);
+            assert_eq!(p.target_epsilon, c.epsilon);
+            assert!(p.marginal_error < c.tol, "{p:?}");
+        }
+        let names: Vec<_> = finished.iter().map(|p| p.problem.name()).collect();
+        assert_eq!(names.concat().len(), 6);
+        assert_eq!(
+            finished.iter().map(|p| p.iteration).sum::<usize>(),
+            r.iterations
+        );
+        // Every iteration reported (every = 0), in order, each problem closed once.
+        let mut last = (0, 0);
+        for p in &log {
+            assert!(p.problem_index >= last.0, "{p:?}");
+            if p.problem_index > last.0 {
+                last = (p.problem_index, 0);
+            }
+            assert!(p.iteration >= last.1 && p.iteration <= c.max_iter, "{p:?}");
+            assert!(p.epsilon >= c.epsilon && p.marginal_error.is_finite());
+            last.1 = p.iteration;
+        }
+        assert_eq!(log.len(), r.iterations + 3);
+        // The throttled form reports at least the three closings.
+        let mut count = 0;
+        sinkhorn_divergence_with_progress(&a, &b, &c, &mut |_| count += 1).unwrap();
+        assert!(count >= 3);
     }
 
     #[test]
