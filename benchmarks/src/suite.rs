@@ -746,6 +746,14 @@ mod tests {
         r
     }
 
+    /// The error message of loading `text` (which must fail).
+    fn load_err(text: &str) -> String {
+        load(text)
+            .err()
+            .expect("the suite should be refused")
+            .to_string()
+    }
+
     const HEAD: &str =
         "[suite]\nname = \"t\"\nn = 10\nseeds = [1]\nbudgets = [10]\nmetrics = [\"w2\"]\n\n";
 
@@ -760,41 +768,23 @@ mod tests {
         let bad = format!(
             "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"mala\"\nstepsize = 0.1\n"
         );
-        let e = load(&bad).err().unwrap().to_string();
+        let e = load_err(&bad);
         assert!(
             e.contains("line 13") && e.contains("samplers[0]") && e.contains("stepsize"),
             "{e}"
         );
         // A bad value is reported at its own line.
-        let e = load(&ok.replace("step_size = 0.1", "step_size = -0.1"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("step_size = 0.1", "step_size = -0.1"));
         assert!(e.contains("line 14") && e.contains("step_size"), "{e}");
-        let e = load(&ok.replace("preset = \"8-gaussians\"", "preset = 3"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("preset = \"8-gaussians\"", "preset = 3"));
         assert!(e.contains("line 8") && e.contains("targets[0]"), "{e}");
-        let e = load(&ok.replace("metrics = [\"w2\"]", "metrics = [\"w3\"]"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("metrics = [\"w2\"]", "metrics = [\"w3\"]"));
         assert!(e.contains("w3") && e.contains("sliced-w2"), "{e}");
-        let e = load(&ok.replace("n = 10", "n = 0"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("n = 10", "n = 0"));
         assert!(e.contains("n must be >= 1"), "{e}");
-        let e = load(&ok.replace("kind = \"mala\"", "kind = \"nuts\""))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("kind = \"mala\"", "kind = \"nuts\""));
         assert!(e.contains("rdmc") && e.contains("mala-adapt"), "{e}");
-        let e = load(&ok.replace("budgets = [10]", "budgets = [\"watts:3\"]"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&ok.replace("budgets = [10]", "budgets = [\"watts:3\"]"));
         assert!(e.contains("budget unit"), "{e}");
     }
 
@@ -803,13 +793,13 @@ mod tests {
         let two = format!(
             "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"ula\"\n\n[[samplers]]\nkind = \"ula\"\nstep_size = 0.01\n"
         );
-        let e = load(&two).err().unwrap().to_string();
+        let e = load_err(&two);
         assert!(e.contains("`ula` is used twice"), "{e}");
         let seeds = format!(
             "{}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"ula\"\n",
             HEAD.replace("seeds = [1]", "seeds = [1, 1]")
         );
-        let e = load(&seeds).err().unwrap().to_string();
+        let e = load_err(&seeds);
         assert!(e.contains("seeds lists 1 twice"), "{e}");
     }
 
@@ -822,10 +812,7 @@ mod tests {
         assert_eq!(s.samplers_for("funnel").count(), 1);
         assert_eq!(s.samplers_for("8-gaussians").count(), 2);
         assert_eq!(s.run_count(), 3);
-        let e = load(&text.replace("[\"8-gaussians\"]", "[\"9gmm\"]"))
-            .err()
-            .unwrap()
-            .to_string();
+        let e = load_err(&text.replace("[\"8-gaussians\"]", "[\"9gmm\"]"));
         assert!(e.contains("`9gmm`"), "{e}");
     }
 }

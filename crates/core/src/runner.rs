@@ -525,10 +525,91 @@ impl<K: Kernel> Engine for Chains<'_, K> {
 /// One chain's part of a segment.
 struct ChainSegment {
     first_step: u64,
+    /// Steps the segment may take (the acceptance buffer's capacity).
+    capacity: usize,
     /// One entry per step; NaN where the kernel reported no acceptance.
     acceptance: Vec<f64>,
     reported: EvalCounts,
     stats: Vec<(&'static str, f64, u64)>,
+}
+
+impl ChainSegment {
+    fn new(first_step: u64, capacity: usize) -> Self {
+        ChainSegment {
+            first_step,
+            capacity,
+            acceptance: Vec::new(),
+            reported: EvalCounts::ZERO,
+            stats: Vec::new(),
+        }
+    }
+}
+
+/// Takes step `step` (1-based; the `k`-th of this segment) of chain `c` and records
+/// its acceptance (at index k of the segment, NaN marking earlier steps without
+/// one; kernels without acceptance never allocate here) and statistics. What
+/// follows the step (adaptation, keeping a draw) is [`finish_step`]'s.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn take_step<K: Kernel>(
+    kernel: &K,
+    ch: &mut Record<K>,
+    c: usize,
+    step: u64,
+    k: usize,
+    sampling: bool,
+    out: &mut ChainSegment,
+    sampling_stats: &mut Vec<(&'static str, f64, u64)>,
+) -> Result<K::Info, CoreError> {
+    let info = kernel
+        .step(&ch.tuning, &mut ch.state, &mut ch.rng)
+        .map_err(|d| CoreError::Diverged {
+            step,
+            chain: c,
+            reason: d.reason,
+        })?;
+    if let Some(a) = info.acceptance() {
+        if out.acceptance.capacity() == 0 {
+            out.acceptance.reserve(out.capacity);
+        }
+        if out.acceptance.len() < k {
+            out.acceptance.resize(k, f64::NAN);
+        }
+        out.acceptance.push(a);
+    }
+    info.stats(&mut |key, v| {
+        add_stat(&mut out.stats, key, v);
+        if sampling {
+            add_stat(sampling_stats, key, v);
+        }
+    });
+    Ok(info)
+}
+
+/// After a step: warm-up adaptation (and freezing it at the last warm-up step), or
+/// the sampling step's acceptance sum and, when due, its kept draw.
+#[inline(always)]
+fn finish_step<K: Kernel>(
+    kernel: &K,
+    ch: &mut Record<K>,
+    info: &K::Info,
+    step: u64,
+    (adapt, finish, keep): (bool, bool, bool),
+) {
+    if adapt {
+        kernel.adapt(&mut ch.tuning, info, step);
+        if finish {
+            kernel.finish_adaptation(&mut ch.tuning);
+        }
+    } else {
+        if let Some(a) = info.acceptance() {
+            ch.accept_sum += a;
+            ch.accept_count += 1;
+        }
+        if keep {
+            ch.draws.extend_from_slice(kernel.position(&ch.state));
+        }
+    }
 }
 
 /// Runs chain `c` for up to `cfg.segment` steps (fewer if it finishes).
@@ -542,68 +623,37 @@ fn advance_chain<K: Kernel>(
         return advance_chain_steps(kernel, cfg, ch, c);
     }
     let first_step = ch.at.steps;
-    let mut out = ChainSegment {
-        first_step,
-        acceptance: Vec::new(),
-        reported: EvalCounts::ZERO,
-        stats: Vec::new(),
-    };
-    let mut sampling_stats: Vec<(&'static str, f64, u64)> = Vec::new();
-    for _ in 0..cfg.segment {
+    let mut out = ChainSegment::new(first_step, cfg.segment as usize);
+    let mut sampling_stats = Vec::new();
+    for k in 0..cfg.segment as usize {
         let stage = ch.at.stage(cfg);
         if stage == Stage::Done {
             break;
         }
         let step = ch.at.steps + 1; // 1-based index of the step being taken
-        let info = kernel
-            .step(&ch.tuning, &mut ch.state, &mut ch.rng)
-            .map_err(|d| CoreError::Diverged {
-                step,
-                chain: c,
-                reason: d.reason,
-            })?;
+        let sampling = stage == Stage::Sampling;
+        let info = take_step(
+            kernel,
+            ch,
+            c,
+            step,
+            k,
+            sampling,
+            &mut out,
+            &mut sampling_stats,
+        )?;
         let cost = info.evaluations();
         ch.at.spent += cost;
         out.reported += cost;
-        let a = info.acceptance();
-        if let Some(a) = a {
-            // NaN marks earlier steps of this segment that reported none (kernels
-            // without acceptance never allocate here).
-            let k = (ch.at.steps - first_step) as usize;
-            if out.acceptance.capacity() == 0 {
-                out.acceptance.reserve(cfg.segment as usize);
-            }
-            out.acceptance.resize(k, f64::NAN);
-            out.acceptance.push(a);
-        }
-        info.stats(&mut |k, v| {
-            add_stat(&mut out.stats, k, v);
-            if stage == Stage::Sampling {
-                add_stat(&mut sampling_stats, k, v);
-            }
-        });
-        let (adapt, finish, keep) =
-            ch.at
-                .after_step(cfg, stage, cost)
-                .map_err(|reason| CoreError::Diverged {
-                    step,
-                    chain: c,
-                    reason,
-                })?;
-        if adapt {
-            kernel.adapt(&mut ch.tuning, &info, step);
-            if finish {
-                kernel.finish_adaptation(&mut ch.tuning);
-            }
-        } else {
-            if let Some(a) = a {
-                ch.accept_sum += a;
-                ch.accept_count += 1;
-            }
-            if keep {
-                ch.draws.extend_from_slice(kernel.position(&ch.state));
-            }
-        }
+        let todo = ch
+            .at
+            .after_step(cfg, stage, cost)
+            .map_err(|reason| CoreError::Diverged {
+                step,
+                chain: c,
+                reason,
+            })?;
+        finish_step(kernel, ch, &info, step, todo);
     }
     for (k, s, n) in sampling_stats {
         ch.at.stats.add(k, s, n);
@@ -622,58 +672,34 @@ fn advance_chain_steps<K: Kernel>(
 ) -> Result<ChainSegment, CoreError> {
     let from = ch.at.steps;
     let to = (from + cfg.segment).min(cfg.total_steps());
+    let mut out = ChainSegment::new(from, (to - from) as usize);
+    let mut sampling_stats = Vec::new();
     // Accumulated locally (registers), added to the chain's record once.
     let mut spent = EvalCounts::ZERO;
-    let mut out = ChainSegment {
-        first_step: from,
-        acceptance: Vec::new(),
-        reported: EvalCounts::ZERO,
-        stats: Vec::new(),
-    };
-    let mut sampling_stats: Vec<(&'static str, f64, u64)> = Vec::new();
     for s in from..to {
         let step = s + 1; // 1-based index of the step being taken
-        let info = kernel
-            .step(&ch.tuning, &mut ch.state, &mut ch.rng)
-            .map_err(|d| CoreError::Diverged {
-                step,
-                chain: c,
-                reason: d.reason,
-            })?;
-        spent += info.evaluations();
-        let a = info.acceptance();
-        if let Some(a) = a {
-            if out.acceptance.capacity() == 0 {
-                out.acceptance.reserve((to - from) as usize);
-            }
-            let k = (s - from) as usize;
-            if out.acceptance.len() < k {
-                out.acceptance.resize(k, f64::NAN);
-            }
-            out.acceptance.push(a);
-        }
         let sampling = step > cfg.warmup;
-        info.stats(&mut |k, v| {
-            add_stat(&mut out.stats, k, v);
-            if sampling {
-                add_stat(&mut sampling_stats, k, v);
-            }
-        });
-        if !sampling {
-            kernel.adapt(&mut ch.tuning, &info, step);
-            if step == cfg.warmup {
-                kernel.finish_adaptation(&mut ch.tuning);
-            }
-        } else {
-            if let Some(a) = a {
-                ch.accept_sum += a;
-                ch.accept_count += 1;
-            }
-            if (step - cfg.warmup).is_multiple_of(cfg.thin) {
-                ch.draws.extend_from_slice(kernel.position(&ch.state));
-                ch.at.kept += 1;
-            }
-        }
+        let k = (s - from) as usize;
+        let info = take_step(
+            kernel,
+            ch,
+            c,
+            step,
+            k,
+            sampling,
+            &mut out,
+            &mut sampling_stats,
+        )?;
+        spent += info.evaluations();
+        let keep = sampling && (step - cfg.warmup).is_multiple_of(cfg.thin);
+        ch.at.kept += u64::from(keep);
+        finish_step(
+            kernel,
+            ch,
+            &info,
+            step,
+            (!sampling, step == cfg.warmup, keep),
+        );
     }
     ch.at.steps = to;
     ch.at.spent += spent;
