@@ -86,7 +86,7 @@ pub enum CoreError {
 /// [`CoreError::Diverged`] by adding the step and chain index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Divergence {
-    /// What became non-finite, e.g. "log density = NaN" or "position x[3] = inf".
+    /// What became non-finite, e.g. "log density = NaN" or "position x\[3\] = inf".
     pub reason: String,
 }
 
