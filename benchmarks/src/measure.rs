@@ -74,6 +74,9 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
 ];
 
+/// A metric running longer than this reports its progress on stderr.
+const SLOW_METRIC: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Dimension limit of the k-NN estimators (peers.md §C.5: biased beyond d ≈ 4).
 const KNN_MAX_DIM: usize = 4;
 
@@ -151,7 +154,24 @@ pub fn two_sample(
                 max_iter: 2000,
                 tol: 1e-4,
             };
-            sinkhorn::sinkhorn_divergence(a, b, &cfg)?.divergence
+            // Long computations say how far they are (on stderr, after a few seconds).
+            let start = std::time::Instant::now();
+            let mut report = |p: sinkhorn::SinkhornProgress| {
+                if start.elapsed() >= SLOW_METRIC {
+                    eprintln!(
+                        "sinkhorn: problem {} ({}/3), iteration {}/{}, ε {:.3e} (target {:.3e}), marginal error {:.2e}, {:.0} s",
+                        p.problem.name(),
+                        p.problem_index + 1,
+                        p.iteration,
+                        p.max_iter,
+                        p.epsilon,
+                        p.target_epsilon,
+                        p.marginal_error,
+                        start.elapsed().as_secs_f64()
+                    );
+                }
+            };
+            sinkhorn::sinkhorn_divergence_with_progress(a, b, &cfg, &mut report)?.divergence
         }
         "kl" if a.dim() > KNN_MAX_DIM => return Ok(None),
         "kl" => knn::kl_divergence(a, b, 5)?,
