@@ -14,5 +14,6 @@ pub fn registry() -> &'static Registry {
         Registry::new()
             .with(sampo_langevin::samplers())
             .with(sampo_rdmc::samplers())
+            .with(sampo_baselines::samplers())
     })
 }

@@ -55,6 +55,14 @@ pub trait PopulationKernel: Sync {
         None
     }
 
+    /// Whether the positions are draws of the target yet: a tempering sampler's are
+    /// not before it reaches β = 1. The runner keeps no snapshot and does not end a
+    /// cost-limited run while this is false (the overshoot is reported as cost).
+    /// Default: always.
+    fn ready(&self, _state: &Self::State) -> bool {
+        true
+    }
+
     /// Warm-up adaptation after warm-up step `iter`. Default: none.
     fn adapt(&self, _state: &mut Self::State, _info: &Self::Info, _iter: u64) {}
 

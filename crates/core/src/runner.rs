@@ -809,7 +809,7 @@ impl<P: PopulationKernel> Engine for Population<'_, P> {
                     rec.at.stats.add(k, v, 1);
                 }
             });
-            let (adapt, finish, keep) =
+            let (adapt, finish, mut keep) =
                 rec.at
                     .after_step(lim, stage, cost)
                     .map_err(|reason| CoreError::Diverged {
@@ -817,6 +817,12 @@ impl<P: PopulationKernel> Engine for Population<'_, P> {
                         chain: 0,
                         reason,
                     })?;
+            // Not ready (a tempering sampler below β = 1): no snapshot yet, and a
+            // cost-limited run keeps going until the kernel is.
+            if keep && !kernel.ready(&rec.state) {
+                keep = false;
+                rec.at.kept -= 1;
+            }
             if adapt {
                 kernel.adapt(&mut rec.state, &info, step);
                 if finish {
