@@ -17,7 +17,7 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     (
         "rdmc-gmm",
-        "rdMC vs ULA and MALA at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
+        "rdMC vs ULA, MALA, tempered SMC and parallel tempering at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
     ),
     (
         "w2-noise-floor",
@@ -203,6 +203,11 @@ fn w2_noise_floor(out: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// Standard deviation of the SMC and PT reference in `rdmc-gmm`: the farthest
+/// ZOD-MC mode (R = 26, mean (21.3, 21.3), at distance 30) sits 1.4 reference
+/// deviations out in each coordinate.
+const TEMPERED_REFERENCE_SCALE: f64 = 15.0;
+
 /// The rdMC anchor (samplers-a.md §1.6–1.7, ZOD-MC's radius study): rdMC with its
 /// default config against ULA and MALA (step 0.05, chains from N(0, I), one chain per
 /// sample) at three matched costs per sample: the same number of *gradient*
@@ -212,7 +217,9 @@ fn w2_noise_floor(out: &Path) -> Result<(), BenchError> {
 /// on this machine; the baselines' budget resolved by a pilot). n = 2000, seed 1.
 /// Metrics against 2000 fresh exact samples: W2 (noise floor from 2 repeats), total
 /// variation of the nearest-mean mode weights, and the mass on the ZOD-MC centre
-/// mode (true weight 0.1).
+/// mode (true weight 0.1). The strongest multimodal baselines run too: tempered
+/// SMC and parallel tempering with their defaults, from the reference
+/// N(0, [`TEMPERED_REFERENCE_SCALE`]² I); weighted output is measured with its weights.
 fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
     use crate::budget::BudgetSpec;
     use crate::execute::{Request, Status, execute};
@@ -222,9 +229,15 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
     const N: usize = 2000;
     const SEED: u64 = 1;
     let rdmc = crate::spec::sampler("rdmc", &[])?;
+    // The tempered baselines start from a reference wide enough for the largest
+    // radius (the same for every case): from N(0, I) no tempered path reaches modes
+    // at radius 26.
+    let wide = [format!("reference.scale={TEMPERED_REFERENCE_SCALE}")];
     let baselines = [
         crate::spec::sampler("ula", &[])?,
         crate::spec::sampler("mala", &[])?,
+        crate::spec::sampler("smc", &wide)?,
+        crate::spec::sampler("pt", &wide)?,
     ];
     let per = rdmc
         .built
@@ -317,8 +330,11 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
                 runs.par_iter()
                     .map(|(_, _, ex)| -> Result<_, BenchError> {
                         let run = ex.run.as_ref().expect("checked ok");
-                        let w2 = sampo_metrics::ot::w2(&run.samples, &exact)?;
-                        Ok((w2, crate::measure::mode_report(&run.samples, None, mix)?))
+                        let weights = crate::measure::run_weights(run)?;
+                        let wa = weights.as_deref();
+                        let w2 = crate::measure::two_sample("w2", &run.samples, wa, &exact, SEED)?
+                            .expect("w2 applies in 2-D");
+                        Ok((w2, crate::measure::mode_report(&run.samples, wa, mix)?))
                     })
                     .collect::<Vec<_>>()
             },

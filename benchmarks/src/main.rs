@@ -292,6 +292,7 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                 "resolved_budget": ex.resolved.map(|b| b.to_string()),
                 "evaluations": run.evaluations, "wall_s": ex.wall_s,
                 "budget_note": ex.budget_note, "weighted": run.log_weights.is_some(),
+                "stats": run.diagnostics.stats,
             });
             println!("{info}");
             Ok(())

@@ -72,6 +72,10 @@ pub const METRICS: &[(&str, &str)] = &[
         "emc",
         "entropic mode coverage of the nearest-mean assignment (1 = all modes even)",
     ),
+    (
+        "log-z-err",
+        "|log Ẑ − log Z| of a sampler that estimates log Z (smc, ais), on targets with a known log Z",
+    ),
 ];
 
 /// A metric running longer than this reports its progress on stderr.
@@ -82,7 +86,25 @@ const KNN_MAX_DIM: usize = 4;
 
 /// Whether `name` compares two samples (and so has a noise floor).
 pub fn is_two_sample(name: &str) -> bool {
-    !matches!(name, "kl-target" | "mode-tv" | "emc")
+    !matches!(name, "kl-target" | "mode-tv" | "emc" | "log-z-err")
+}
+
+/// Whether `name` is read from the run itself (its statistics), not its samples.
+pub fn is_run_metric(name: &str) -> bool {
+    name == "log-z-err"
+}
+
+/// A metric of the run itself: `log-z-err` from the run's `log_z` statistic and
+/// the target's known log Z; `None` where either is missing.
+pub fn of_run(name: &str, run: &sampo_core::Run, t: &TargetHandle) -> Option<f64> {
+    match name {
+        "log-z-err" => {
+            let est = run.diagnostics.stats.get("log_z")?;
+            let truth = t.target.density().log_z()?;
+            Some(sampo_metrics::logz::log_z_error(*est, truth))
+        }
+        other => unreachable!("of_run called with sample metric {other}"),
+    }
 }
 
 /// Whether `name` is computed for weighted samples (see the module docs).
@@ -242,6 +264,8 @@ pub fn against_target(
                 report.emc
             }))
         }
+        // Read from a run's statistics (`of_run`); a sample file has none.
+        "log-z-err" => Ok(None),
         other => unreachable!("against_target called with two-sample metric {other}"),
     }
 }

@@ -460,7 +460,9 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                             .metrics
                             .par_iter()
                             .map(|m| {
-                                let v = if measure::is_two_sample(m) {
+                                let v = if measure::is_run_metric(m) {
+                                    measure::of_run(m, run, &handle)
+                                } else if measure::is_two_sample(m) {
                                     match &reference {
                                         Some(r) => {
                                             measure::two_sample(m, &run.samples, wa, r, *seed)?

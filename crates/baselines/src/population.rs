@@ -24,7 +24,23 @@ pub struct Model<'a> {
     pub gradient: Option<&'a dyn GradTarget>,
 }
 
-impl Model<'_> {
+impl<'a> Model<'a> {
+    /// A target with a gradient (MALA or RWM moves).
+    pub fn with_gradient(target: &'a dyn GradTarget) -> Self {
+        Model {
+            density: target,
+            gradient: Some(target),
+        }
+    }
+
+    /// A density-only target (RWM moves only).
+    pub fn density_only(target: &'a dyn Target) -> Self {
+        Model {
+            density: target,
+            gradient: None,
+        }
+    }
+
     /// Evaluations of one move of kind `m`.
     pub fn move_cost(&self, m: Move) -> EvalCounts {
         let terms = self.density.data_terms();

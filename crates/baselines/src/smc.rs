@@ -20,9 +20,10 @@
 //!    the step h of the next stage is `h · exp(ā − a*)` with ā this stage's mean
 //!    acceptance and a* 0.574 (MALA) or 0.234 (RWM).
 //!
-//! After β = 1 every further step is a rejuvenation sweep of `moves` moves at β = 1
-//! (π-invariant, so a weighted population stays properly weighted): the harness
-//! spends a budget's remainder this way, and stops only once β = 1 has been reached.
+//! After β = 1 every further step is a rejuvenation sweep: resample when the ESS is
+//! below `resample_threshold · N` (resample-move, Gilks & Berzuini 2001), then
+//! `moves` moves at β = 1 (π-invariant). The harness spends a budget's remainder
+//! this way, and stops only once β = 1 has been reached.
 //!
 //! **log Z.** `log Ẑ` is the log of an unbiased estimate of Z. Its single-run
 //! standard error is the square root of Lee & Whiteley's (2018) relative-variance
@@ -46,8 +47,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SmcOutput {
-    /// The final population with its weights (no last resampling; lower variance).
-    /// Default.
+    /// The population with its weights after the last tempering stage (no last
+    /// resampling; lower variance). Default. A rejuvenation sweep after it (a
+    /// budget left at β = 1) resamples first, so weights are then equal.
     #[default]
     Weighted,
     /// An equally weighted population (resampled after the last reweighting).
@@ -338,6 +340,11 @@ impl PopulationKernel for Smc<'_> {
             if resample {
                 st.population.resample(c.resampling);
             }
+        } else if moves > 0 && ess < c.resample_threshold * n {
+            // A rejuvenation sweep resamples first (resample-move): moves then
+            // spread the copies, where moving a weighted population would leave
+            // its weights, and its low ESS, as they are.
+            st.population.resample(c.resampling);
         }
         if moves == 0 {
             return Ok(SmcInfo {

@@ -4,9 +4,11 @@
 //!
 //! The facade re-exports the workspace crates under short names:
 //! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
-//! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`metrics`], and a
+//! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`baselines`] (SMC,
+//! AIS, parallel tempering), [`metrics`], and a
 //! [`prelude`] with what a typical program needs (every sampler family included).
 
+pub use sampo_baselines as baselines;
 pub use sampo_core as core;
 pub use sampo_langevin as langevin;
 pub use sampo_metrics as metrics;
@@ -16,6 +18,7 @@ pub use sampo_targets as targets;
 
 /// `use sampo::prelude::*;` brings the traits, the runner and every sampler family.
 pub mod prelude {
+    pub use sampo_baselines::{Ais, AisConfig, Model, Pt, PtConfig, Reference, Smc, SmcConfig};
     pub use sampo_core::{
         CoreError, CostUnit, Counted, Drift, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget,
         GradTarget, Kernel, Observer, Outcome, Particles, PopulationKernel, Progress, Run,
