@@ -137,6 +137,39 @@ fn exact_draws_are_pinned() {
     pin("8-gaussians exact draws", p.as_slice(), &GOLDEN_EXACT);
 }
 
+/// The tempered baselines through their registry entries: 8 particles (chains) on
+/// `Gauss` at 60 gradient evaluations per sample, seed 3; the first two samples, and
+/// log Ẑ where the sampler estimates it.
+#[test]
+fn the_tempered_baselines_are_pinned() {
+    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(Gauss));
+    for (kind, want) in [
+        ("smc", &GOLDEN_SMC[..]),
+        ("ais", &GOLDEN_AIS[..]),
+        ("pt", &GOLDEN_PT[..]),
+    ] {
+        let built = sampo_bench::registry::registry().build_named(kind).unwrap();
+        let job = Job {
+            n: 8,
+            budget: Budget::gradient(60),
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let counter = sampo_core::Counter::new();
+        let run = built
+            .sampler
+            .run(TargetRef::new(&t, &counter), &job, Control::none())
+            .unwrap()
+            .finished()
+            .unwrap();
+        let mut got = run.samples.as_slice()[..4].to_vec();
+        got.extend(run.diagnostics.stats.get("log_z"));
+        pin(kind, &got, want);
+    }
+}
+
 const GOLDEN_WORDS: [u64; 6] = [
     18353448787882852715,
     5247628295075597669,
@@ -160,4 +193,24 @@ const GOLDEN_EXACT: [f64; 4] = [
     -8.874928932496907,
     10.293424778603681,
     0.7583850606154504,
+];
+const GOLDEN_SMC: [f64; 5] = [
+    0.9211562778389322,
+    -0.16378955463624634,
+    1.9254359497199685,
+    0.39712117254419094,
+    0.9154144920910502,
+];
+const GOLDEN_AIS: [f64; 5] = [
+    -0.3269824953724983,
+    0.6849959317573766,
+    -0.28324509369192,
+    -0.5918062543802883,
+    1.0946366002019716,
+];
+const GOLDEN_PT: [f64; 4] = [
+    -1.1346954091330974,
+    -0.10279288502326714,
+    -0.43290154298413003,
+    0.3180175243113468,
 ];
