@@ -63,6 +63,27 @@ fn ring8(n: usize, seed: u64) -> Particles {
     Particles::from_vec(n, 2, v).unwrap()
 }
 
+/// 40 equal modes, means uniform on [−40, 40]², std 1.3 (as in the w2 bench).
+fn gmm40(n: usize, seed: u64) -> Particles {
+    let mut means = Gen(12345);
+    let mu: Vec<[f64; 2]> = (0..40)
+        .map(|_| {
+            [
+                -40.0 + 80.0 * means.uniform(),
+                -40.0 + 80.0 * means.uniform(),
+            ]
+        })
+        .collect();
+    let mut g = Gen(seed);
+    let mut v = Vec::with_capacity(2 * n);
+    for _ in 0..n {
+        let k = (g.u64() % 40) as usize;
+        v.push(mu[k][0] + 1.3 * g.normal());
+        v.push(mu[k][1] + 1.3 * g.normal());
+    }
+    Particles::from_vec(n, 2, v).unwrap()
+}
+
 fn gauss(n: usize, d: usize, seed: u64) -> Particles {
     let mut g = Gen(seed);
     Particles::from_vec(n, d, (0..n * d).map(|_| g.normal()).collect()).unwrap()
@@ -155,12 +176,24 @@ fn main() {
         let (a, b) = match case.as_str() {
             "ring8-2d" => (ring8(n, 1), ring8(n, 2)),
             "gauss-2d" => (gauss(n, 2, 3), gauss(n, 2, 4)),
+            "gauss-10d" => (gauss(n, 10, 5), gauss(n, 10, 6)),
+            "far-ring8-2d" => (gauss(n, 2, 13), ring8(n, 14)),
+            "shift-2d" => {
+                let mut b = gauss(n, 2, 16);
+                b.as_mut_slice().iter_mut().for_each(|x| *x += 20.0);
+                (gauss(n, 2, 15), b)
+            }
+            "gmm40-2d" => (gmm40(n, 1), gmm40(n, 2)),
+            "unequal-2d" => (gauss(n, 2, 17), ring8(n / 2 + 1, 18)),
             other => panic!("unknown case {other}"),
         };
         write_csv(&out.join(format!("{case}-{n}-a.csv")), &a);
         write_csv(&out.join(format!("{case}-{n}-b.csv")), &b);
+        let eps_scale: f64 = get("--eps-scale").map_or(1.0, |v| v.parse().unwrap());
         let cfg = SinkhornConfig {
-            epsilon: 1e-2 * mean_sq_distance(&a, &b),
+            epsilon: get("--eps").map_or(1e-2 * eps_scale * mean_sq_distance(&a, &b), |v| {
+                v.parse().unwrap()
+            }),
             max_iter: 2000,
             tol: 1e-4,
         };
