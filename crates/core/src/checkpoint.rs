@@ -54,8 +54,16 @@ pub struct Position {
     /// Cost-limited runs: the spending (in the run's unit) when warm-up ended;
     /// `None` while warming up.
     pub warmup_end: Option<u64>,
-    /// Draws kept so far.
+    /// Draws kept so far (a cost-limited chain: draws in its buffer).
     pub kept: u64,
+    /// Cost-limited chains: sampling steps between buffered draws (1, doubled each
+    /// time the buffer of 2m draws is halved); 0 for step-limited runs and
+    /// populations, which keep by their own rule (see [`crate::runner`]).
+    #[serde(default)]
+    pub stride: u64,
+    /// Cost-limited runs: steps taken when warm-up ended.
+    #[serde(default)]
+    pub warmup_steps: u64,
     /// Consecutive steps that spent nothing in the run's cost unit (a guard against
     /// a budget unit the kernel never spends).
     pub idle: u64,

@@ -13,12 +13,28 @@
 //! for bit.
 //!
 //! **Limits.** By default `warmup`, `draws` and `thin` count steps. With
-//! [`RunConfig::cost_unit`] set they count evaluations in that unit, as reported by
-//! the kernel ([`crate::StepInfo::evaluations`]): a chain warms up until it has
-//! spent `warmup` (its initialization included), then keeps a draw at the first
-//! step at which its spending since warm-up reaches each multiple of `thin`, and
-//! stops after `draws / thin` draws. Chains of a variable-cost kernel (slice
-//! samplers) thus stop when they have spent their share, at different step counts.
+//! [`RunConfig::cost_unit`] set, `warmup` and `draws` count evaluations in that
+//! unit, as reported by the kernel ([`crate::StepInfo::evaluations`]), and each
+//! chain keeps m = `draws / thin` draws: it warms up until it has spent `warmup`
+//! (its initialization included), then samples until it has spent `draws` more
+//! (and taken at least m steps), and keeps m of its sampling steps **evenly spaced
+//! in step index**. Chains of a variable-cost kernel (slice samplers, NUTS) thus
+//! stop when they have spent their share, at different step counts.
+//!
+//! Why by step index: a rule that keeps the draw at which the spending crosses
+//! each multiple of `thin` selects steps with probability proportional to their
+//! cost, and when the cost depends on the state (NUTS's trajectory length, a slice
+//! sampler's shrinkage) the kept draws follow the cost-weighted law, not the
+//! target (on Neal's funnel NUTS's x₀ came out shifted by +3.9 standard
+//! deviations' worth of mass). Evenly spaced steps of one chain are an ordinary
+//! thinning; only the stopping time depends on the costs, as in any run of fixed
+//! length. A chain buffers at most 2m draws: every `stride`-th sampling step, the
+//! stride doubling and every other draw dropped when the buffer is full; at the
+//! end, draws ⌊(i + ½) b / m⌋ (i < m) of the b buffered are kept, which also
+//! leaves out the last steps, whose states start or end the step that crossed the
+//! budget. Populations keep their snapshot when their spending crosses each
+//! multiple of `thin` (one state for all particles: nothing is selected among
+//! them).
 
 use crate::checkpoint::{ChainRecord, Checkpoint, FORMAT, PopulationRecord, Position, StatSums};
 use crate::kernel::{Kernel, StepInfo};
@@ -43,7 +59,8 @@ pub struct RunConfig {
     pub warmup: u64,
     /// Sampling steps per chain after warm-up (or evaluations, cost-limited).
     pub draws: u64,
-    /// Keep every `thin`-th sampling step (or a draw every `thin` evaluations).
+    /// Keep every `thin`-th sampling step (cost-limited: keep `draws / thin` of the
+    /// sampling steps, evenly spaced in step index).
     #[serde(default = "one")]
     pub thin: u64,
     /// Master seed; chain `c` uses stream `(seed, c)`.
@@ -174,15 +191,18 @@ impl Position {
                     Stage::Done
                 }
             }
-            Some(_) => {
-                if self.warmup_end.is_none() {
-                    Stage::Warmup
-                } else if self.kept < cfg.kept() as u64 {
-                    Stage::Sampling
-                } else {
-                    Stage::Done
+            Some(u) => match self.warmup_end {
+                None => Stage::Warmup,
+                Some(end) => {
+                    let more = if self.stride > 0 {
+                        // A chain: until its share is spent and m draws are buffered.
+                        self.spent_in(u) - end < cfg.draws || self.kept < cfg.kept() as u64
+                    } else {
+                        self.kept < cfg.kept() as u64
+                    };
+                    if more { Stage::Sampling } else { Stage::Done }
                 }
-            }
+            },
         }
     }
 
@@ -235,8 +255,16 @@ impl Position {
                         let end = spent >= cfg.warmup;
                         if end {
                             self.warmup_end = Some(spent);
+                            self.warmup_steps = s;
                         }
                         (true, end, false)
+                    }
+                    _ if self.stride > 0 => {
+                        let keep = (s - self.warmup_steps).is_multiple_of(self.stride);
+                        if keep {
+                            self.kept += 1;
+                        }
+                        (false, false, keep)
                     }
                     _ => {
                         let since = spent - self.warmup_end.unwrap_or(0);
@@ -389,11 +417,8 @@ impl<K: Kernel> Engine for Chains<'_, K> {
 
     fn start(&self, init: &Particles, cfg: &RunConfig) -> Result<Self::Record, CoreError> {
         let kernel = self.0;
-        let capacity = if cfg.cost_unit.is_none() {
-            cfg.kept() * kernel.dim()
-        } else {
-            0
-        };
+        // A cost-limited chain buffers up to 2m draws (see the module docs).
+        let capacity = cfg.kept() * kernel.dim() * if cfg.cost_unit.is_none() { 1 } else { 2 };
         (0..cfg.chains)
             .into_par_iter()
             .map(|c| {
@@ -418,6 +443,8 @@ impl<K: Kernel> Engine for Chains<'_, K> {
                 })?;
                 let mut at = Position {
                     spent,
+                    // Cost-limited chains buffer every sampling step to begin with.
+                    stride: u64::from(cfg.cost_unit.is_some()),
                     ..Position::default()
                 };
                 at.start(cfg);
@@ -477,23 +504,32 @@ impl<K: Kernel> Engine for Chains<'_, K> {
         (steps, fraction, phase, done)
     }
 
-    fn assemble(&self, rec: &Self::Record, _cfg: &RunConfig) -> Run {
+    fn assemble(&self, rec: &Self::Record, cfg: &RunConfig) -> Run {
         let kernel = self.0;
         let d = kernel.dim();
         let n = rec.len();
         // Chains of a stopped cost-limited run may hold different numbers of draws:
-        // keep the same (smallest) number of each, so the layout stays chain-major.
+        // keep the same (smallest) number of each, so the layout stays chain-major;
+        // a cost-limited chain's m are evenly spaced in its buffer.
         let m = rec
             .iter()
             .map(|c| c.draws.len() / d.max(1))
             .min()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .min(cfg.kept());
         let mut data = Vec::with_capacity(n * m * d);
         let mut finals = Vec::with_capacity(n * d);
         let mut diagnostics = Diagnostics::default();
         let mut stats = StatSums::default();
         for ch in rec {
-            data.extend_from_slice(&ch.draws[..m * d]);
+            if cfg.cost_unit.is_some() {
+                let b = ch.draws.len() / d.max(1);
+                for r in evenly_spaced(b, m) {
+                    data.extend_from_slice(&ch.draws[r * d..(r + 1) * d]);
+                }
+            } else {
+                data.extend_from_slice(&ch.draws[..m * d]);
+            }
             finals.extend_from_slice(kernel.position(&ch.state));
             if ch.accept_count > 0 {
                 diagnostics
@@ -654,11 +690,35 @@ fn advance_chain<K: Kernel>(
                 reason,
             })?;
         finish_step(kernel, ch, &info, step, todo);
+        if todo.2 {
+            halve_when_full::<K>(ch, cfg.kept(), kernel.dim());
+        }
     }
     for (k, s, n) in sampling_stats {
         ch.at.stats.add(k, s, n);
     }
     Ok(out)
+}
+
+/// A cost-limited chain's buffer of draws at every `stride`-th sampling step:
+/// when it holds 2m draws, keeps every other one (those at multiples of
+/// 2·stride) and doubles the stride (see the module docs).
+fn halve_when_full<K: Kernel>(ch: &mut Record<K>, m: usize, d: usize) {
+    if ch.at.kept < 2 * m as u64 {
+        return;
+    }
+    for (w, r) in (1..2 * m).step_by(2).enumerate() {
+        ch.draws.copy_within(r * d..(r + 1) * d, w * d);
+    }
+    ch.draws.truncate(m * d);
+    ch.at.kept = m as u64;
+    ch.at.stride *= 2;
+}
+
+/// Rows ⌊(i + ½) b / m⌋, i < m, of `b` buffered rows: m of them evenly spaced,
+/// none of the last ⌊b / 2m⌋.
+fn evenly_spaced(b: usize, m: usize) -> impl Iterator<Item = usize> {
+    (0..m).map(move |i| (2 * i + 1) * b / (2 * m))
 }
 
 /// [`advance_chain`] for a step-limited run: the phase of every step is known from

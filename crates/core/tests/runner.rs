@@ -448,3 +448,63 @@ fn a_budget_unit_the_kernel_never_spends_is_an_error_not_a_hang() {
         "{e}"
     );
 }
+
+/// Exact N(0, 1) draws whose cost depends on the draw: 1 density evaluation when
+/// x < 0, 9 when x ≥ 0 (as a slice sampler's or NUTS's cost depends on where it
+/// goes).
+struct CostlyRight;
+#[derive(Clone, Serialize, Deserialize)]
+struct Draw(Vec<f64>);
+struct Cost(u64);
+impl StepInfo for Cost {
+    fn evaluations(&self) -> EvalCounts {
+        EvalCounts::density(self.0)
+    }
+}
+impl Kernel for CostlyRight {
+    type State = Draw;
+    type Info = Cost;
+    type Tuning = ();
+    fn dim(&self) -> usize {
+        1
+    }
+    fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(Draw, EvalCounts), CoreError> {
+        Ok((Draw(x0.to_vec()), EvalCounts::density(1)))
+    }
+    fn initial_tuning(&self) {}
+    fn step(&self, _t: &(), s: &mut Draw, r: &mut StreamRng) -> Result<Cost, Divergence> {
+        s.0[0] = rng::standard_normal(r);
+        Ok(Cost(if s.0[0] < 0.0 { 1 } else { 9 }))
+    }
+    fn position<'s>(&self, s: &'s Draw) -> &'s [f64] {
+        &s.0
+    }
+}
+
+/// Kept draws must follow the target, not the cost-weighted law: keeping the draw
+/// whose step crosses each multiple of `thin` would give P(x ≥ 0) = 9/10.
+#[test]
+fn cost_limited_draws_are_not_biased_by_a_state_dependent_cost() {
+    // 40 chains, each spending 20 000 evaluations after a warm-up of 100, keeping
+    // 100 draws: ~4000 sampling steps each, so the kept draws are 40 steps apart.
+    let mut c = RunConfig::new(40, 100, 20_000, 9);
+    c.thin = 200;
+    c.cost_unit = Some(CostUnit::Density);
+    let run = Runner::new(&CostlyRight, c)
+        .unwrap()
+        .run(&Particles::repeat(&[0.0], 1))
+        .unwrap()
+        .finished()
+        .unwrap();
+    let x = run.samples.as_slice();
+    assert_eq!(x.len(), 4000);
+    // Independent draws: the MCSE of the fraction is that of a binomial.
+    let p = x.iter().filter(|&&v| v >= 0.0).count() as f64 / x.len() as f64;
+    let se = (0.25 / x.len() as f64).sqrt();
+    assert!((p - 0.5).abs() < 4.0 * se, "P(x >= 0) = {p}, MCSE {se}");
+    // Each chain spent its share: > 100 + 20 000, overshooting by < one step each.
+    let total = run.evaluations.density;
+    assert!((40 * 20_100..=40 * 20_116).contains(&total), "{total}");
+    // The buffer was halved (about 4000 steps, 200 slots): not every step was kept.
+    assert!(run.diagnostics.steps_per_chain.iter().all(|&s| s > 3000));
+}

@@ -12,7 +12,8 @@
 //! `S = (share − c₀) / c` steps: the first half is warm-up, and the second half is
 //! thinned so that each chain keeps ⌈n/C⌉ draws, the last at step S. A kernel of
 //! variable cost runs cost-limited instead ([`crate::RunConfig::cost_unit`]): half
-//! of its share in warm-up, then a draw every `(share/2)/⌈n/C⌉` evaluations.
+//! of its share in warm-up, then the other half in sampling steps, of which ⌈n/C⌉
+//! evenly spaced in step index are kept.
 
 use crate::{CoreError, CostUnit, EvalCounts, Particles, RunConfig, rng};
 use serde::{Deserialize, Serialize};
