@@ -15,5 +15,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_langevin::samplers())
             .with(sampo_rdmc::samplers())
             .with(sampo_baselines::samplers())
+            .with(sampo_nuts::samplers())
     })
 }

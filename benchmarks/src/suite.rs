@@ -784,7 +784,7 @@ mod tests {
         assert!(e.contains("w3") && e.contains("sliced-w2"), "{e}");
         let e = load_err(&ok.replace("n = 10", "n = 0"));
         assert!(e.contains("n must be >= 1"), "{e}");
-        let e = load_err(&ok.replace("kind = \"mala\"", "kind = \"nuts\""));
+        let e = load_err(&ok.replace("kind = \"mala\"", "kind = \"no-such-kind\""));
         assert!(e.contains("rdmc") && e.contains("mala-adapt"), "{e}");
         let e = load_err(&ok.replace("budgets = [10]", "budgets = [\"watts:3\"]"));
         assert!(e.contains("budget unit"), "{e}");

@@ -5,13 +5,14 @@
 //! The facade re-exports the workspace crates under short names:
 //! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
 //! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`baselines`] (SMC,
-//! AIS, parallel tempering), [`metrics`], and a
+//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`metrics`], and a
 //! [`prelude`] with what a typical program needs (every sampler family included).
 
 pub use sampo_baselines as baselines;
 pub use sampo_core as core;
 pub use sampo_langevin as langevin;
 pub use sampo_metrics as metrics;
+pub use sampo_nuts as nuts;
 pub use sampo_rdmc as rdmc;
 pub use sampo_score as score;
 pub use sampo_targets as targets;
@@ -29,6 +30,7 @@ pub mod prelude {
         UnderdampedConfig,
     };
     pub use sampo_metrics::ess::{ess, mcse_mean};
+    pub use sampo_nuts::{Nuts, NutsConfig};
     pub use sampo_rdmc::{Rdmc, RdmcConfig};
     pub use sampo_targets::{TargetConfig, preset};
 }
