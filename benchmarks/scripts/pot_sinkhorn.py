@@ -7,9 +7,12 @@ bench, interleaved with sampo's own timings, and compare values and times.
         --sampo "cargo bench -q -p sampo-metrics --bench sinkhorn -- --out target/sinkhorn-bench --n 2000"
 
 With --sampo, each repetition runs that command once (it appends one timed call
-per case to DIR/sampo-times.csv) and then times POT once per case, so the two
-share the machine's state; medians over the repetitions are reported. Without
-it, only POT is timed and the sampo rows already in DIR/sampo-times.csv are used.
+per case to DIR/sampo-times.csv; the command may run the bench more than once,
+e.g. also under RAYON_NUM_THREADS=1, and rows are told apart by their thread
+count) and then times POT once per case, so the two share the machine's state;
+medians over the repetitions are reported. Without it, only POT is timed and the
+sampo rows already in DIR/sampo-times.csv are used. POT's numpy path runs on one
+core.
 
 What is timed on the POT side, per case: the three problems of the debiased
 divergence S = OT(a, b) - (OT(a, a) + OT(b, b)) / 2, each by
@@ -151,48 +154,57 @@ def main():
                     flush=True,
                 )
 
-    ours = {}
     if args.sampo:
         rows = [r for r in sampo_rows(args.dir, skip) if int(r["n"]) == args.n]
     else:
         rows = [r for r in sampo_rows(args.dir, 0) if int(r["n"]) == args.n]
+    ours = {}  # (case, threads) -> rows
     for r in rows:
-        ours.setdefault(r["case"], []).append(r)
+        ours.setdefault((r["case"], r.get("threads", "?")), []).append(r)
 
     out = []
     print(f"\nPOT {ot.__version__}, numpy {np.__version__}, "
-          f"{platform.processor() or platform.machine()}, n = {args.n}, tol = {args.tol}")
-    print("| case | eps | POT stop | S_eps sampo | S_eps POT | rel. diff | sampo iters | POT iters (ab, aa, bb) "
-          "| POT L1 | sampo s (median) | POT solve s (median) | POT +dist s | ratio sampo/POT |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          f"{platform.processor() or platform.machine()}, n = {args.n}, tol = {args.tol}, "
+          f"{args.repeat} interleaved repetitions (medians)")
+    print("| case | eps | sampo threads | POT stop | S_eps sampo | S_eps POT | rel. diff | sampo iters "
+          "| POT iters (ab, aa, bb) | sampo L1 | POT L1 | sampo s | POT solve s | POT +dist s | ratio sampo/POT |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for c in cases:
         eps = data[c][2]
-        mine = ours.get(c, [])
-        t_ours = statistics.median(float(r["seconds"]) for r in mine) if mine else float("nan")
-        s_ours = float(mine[-1]["divergence"]) if mine else float("nan")
-        it_ours = mine[-1]["iterations"] if mine else "-"
+        threads = sorted({t for (cc, t) in ours if cc == c}) or ["-"]
+        for th in threads:
+            mine = ours.get((c, th), [])
+            t_ours = statistics.median(float(r["seconds"]) for r in mine) if mine else float("nan")
+            s_ours = float(mine[-1]["divergence"]) if mine else float("nan")
+            it_ours = mine[-1]["iterations"] if mine else "-"
+            l1_ours = float(mine[-1]["marginal_error"]) if mine else float("nan")
+            for s in stops:
+                rs = pot[(c, s)]
+                t_pot = statistics.median(r["solve_s"] for r in rs)
+                t_pot_all = statistics.median(r["solve_s"] + r["dist_s"] for r in rs)
+                last = rs[-1]
+                rel = abs(s_ours - last["divergence"]) / abs(last["divergence"])
+                row = dict(
+                    case=c, n=args.n, epsilon=eps, sampo_threads=th, pot_stop=s, s_sampo=s_ours,
+                    s_pot=last["divergence"], s_pot_sharp=last["sharp"], rel_diff=rel,
+                    sampo_iters=it_ours, pot_iters=" ".join(map(str, last["iterations"])),
+                    sampo_l1=l1_ours, pot_l1=last["l1"], sampo_s=t_ours, pot_solve_s=t_pot,
+                    pot_total_s=t_pot_all, ratio=t_ours / t_pot,
+                    sampo_times=" ".join(r["seconds"] for r in mine),
+                    pot_times=" ".join(f"{r['solve_s']:.4f}" for r in rs),
+                )
+                out.append(row)
+                print(
+                    f"| {c} | {eps:.4g} | {th} | {s} | {s_ours:.8f} | {last['divergence']:.8f} | {rel:.1e} "
+                    f"| {it_ours} | {row['pot_iters']} | {l1_ours:.1e} | {last['l1']:.1e} | {t_ours:.3f} "
+                    f"| {t_pot:.3f} | {t_pot_all:.3f} | {t_ours / t_pot:.4f} |"
+                )
+        print(f"  ({c}: POT's own sharp divergence, from <P, M>: {pot[(c, s)][-1]['sharp']:.8f})")
+        for (cc, th), mine in ours.items():
+            if cc == c:
+                print(f"  ({c}: sampo times, {th} threads: {[float(r['seconds']) for r in mine]})")
         for s in stops:
-            rs = pot[(c, s)]
-            t_pot = statistics.median(r["solve_s"] for r in rs)
-            t_pot_all = statistics.median(r["solve_s"] + r["dist_s"] for r in rs)
-            last = rs[-1]
-            rel = abs(s_ours - last["divergence"]) / abs(last["divergence"])
-            row = dict(
-                case=c, n=args.n, epsilon=eps, pot_stop=s, s_sampo=s_ours,
-                s_pot=last["divergence"], s_pot_sharp=last["sharp"], rel_diff=rel,
-                sampo_iters=it_ours, pot_iters=" ".join(map(str, last["iterations"])),
-                pot_l1=last["l1"], sampo_s=t_ours, pot_solve_s=t_pot, pot_total_s=t_pot_all,
-                ratio=t_ours / t_pot, sampo_times=" ".join(r["seconds"] for r in mine),
-                pot_times=" ".join(f"{r['solve_s']:.4f}" for r in rs),
-            )
-            out.append(row)
-            print(
-                f"| {c} | {eps:.4g} | {s} | {s_ours:.8f} | {last['divergence']:.8f} | {rel:.1e} "
-                f"| {it_ours} | {row['pot_iters']} | {last['l1']:.1e} | {t_ours:.3f} | {t_pot:.3f} "
-                f"| {t_pot_all:.3f} | {t_ours / t_pot:.3f} |"
-            )
-        print(f"  ({c}: POT sharp divergence <P,M>-based = {pot[(c, s)][-1]['sharp']:.8f}; "
-              f"sampo times {[float(r['seconds']) for r in mine]})")
+            print(f"  ({c}: POT[{s}] solve times: {[round(r['solve_s'], 3) for r in pot[(c, s)]]})")
     if out:
         with open(os.path.join(args.dir, "comparison.csv"), "w", newline="") as f:
             wr = csv.DictWriter(f, fieldnames=list(out[0].keys()))

@@ -16,7 +16,8 @@
 //! `gauss-2d` (standard normal). For each case it writes `DIR/<case>-<n>-a.csv`,
 //! `-b.csv` (one point per line) and `DIR/<case>-<n>-eps.txt`, and appends one
 //! row per timed call to `DIR/sampo-times.csv`
-//! (`case,n,d,epsilon,divergence,ot_ab,ot_aa,ot_bb,iterations,converged,marginal_error,seconds`).
+//! (`case,n,d,epsilon,divergence,ot_ab,ot_aa,ot_bb,iterations,converged,marginal_error,threads,seconds`;
+//! `RAYON_NUM_THREADS=1` for a single-threaded timing).
 //! `--trace` prints every iteration's progress report (problem, iteration, ε,
 //! marginal error) to stderr, and a per-stage summary to stdout: where the
 //! iterations go.
@@ -168,7 +169,7 @@ fn main() {
     if fresh {
         writeln!(
             table,
-            "case,n,d,epsilon,divergence,ot_ab,ot_aa,ot_bb,iterations,converged,marginal_error,seconds"
+            "case,n,d,epsilon,divergence,ot_ab,ot_aa,ot_bb,iterations,converged,marginal_error,threads,seconds"
         )
         .unwrap();
     }
@@ -233,7 +234,8 @@ fn main() {
             .unwrap();
             let secs = t.elapsed().as_secs_f64();
             println!(
-                "{case} n={n} eps={:.4e}: S={:.10e} (ab {:.8e}, aa {:.4e}, bb {:.4e}) iters {} converged {} err {:.2e}: {secs:.3} s",
+                "{case} n={n} threads={} eps={:.4e}: S={:.10e} (ab {:.8e}, aa {:.4e}, bb {:.4e}) iters {} converged {} err {:.2e}: {secs:.3} s",
+                rayon::current_num_threads(),
                 cfg.epsilon,
                 r.divergence,
                 r.ot_ab,
@@ -257,7 +259,7 @@ fn main() {
             }
             writeln!(
                 table,
-                "{case},{n},{},{:.17e},{:.17e},{:.17e},{:.17e},{:.17e},{},{},{:.6e},{secs:.6}",
+                "{case},{n},{},{:.17e},{:.17e},{:.17e},{:.17e},{:.17e},{},{},{:.6e},{},{secs:.6}",
                 a.dim(),
                 cfg.epsilon,
                 r.divergence,
@@ -266,7 +268,8 @@ fn main() {
                 r.ot_bb,
                 r.iterations,
                 r.converged,
-                r.marginal_error
+                r.marginal_error,
+                rayon::current_num_threads()
             )
             .unwrap();
         }
