@@ -196,13 +196,7 @@ impl Sampler for PtSampler {
             let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), PT_SEGMENT)?;
             let init = job.initial_positions(plan.chains, target.dim())?;
             let runner = Runner::new(&kernel, plan)?.count_with(target.counter());
-            Ok(match control.drive(runner, &init)? {
-                Outcome::Finished(mut run) => {
-                    run.truncate(job.n);
-                    Outcome::Finished(run)
-                }
-                stopped => stopped,
-            })
+            Ok(control.drive(runner, &init)?.truncated(job.n))
         })
     }
 }

@@ -165,6 +165,18 @@ impl Outcome {
             Outcome::Stopped { .. } => None,
         }
     }
+
+    /// A finished run cut to its first `n` samples ([`Run::truncate`]: C chains of
+    /// ⌈n / C⌉ draws each hold up to C − 1 more); a stopped run as it is.
+    pub fn truncated(self, n: usize) -> Outcome {
+        match self {
+            Outcome::Finished(mut r) => {
+                r.truncate(n);
+                Outcome::Finished(r)
+            }
+            stopped => stopped,
+        }
+    }
 }
 
 /// Where a chain (or the population) stands against the run's limit.

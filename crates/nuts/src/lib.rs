@@ -9,7 +9,7 @@
 //! evaluation counted, divergences and tuning reported per draw, chains seeded
 //! from Sampo's `(seed, chain)` streams (bit-identical for any thread count) and
 //! resumable from checkpoints; and it plans a job's budget into chains, tuning and
-//! trajectory caps ([`plan`]). See docs/baselines.md.
+//! trajectory caps ([`plan`]). See docs/nuts.md.
 //!
 //! ```
 //! use sampo_core::{Runner, RunConfig, CostUnit, Particles};

@@ -171,7 +171,7 @@ pub fn samplers() -> Vec<SamplerEntry> {
         name: "nuts",
         description: "No-U-Turn sampler (nuts-rs), diagonal mass-matrix and step-size adaptation \
                       (400 tuning draws, target acceptance 0.8, max depth 10); for unimodal \
-                      targets (docs/baselines.md)",
+                      targets (docs/nuts.md)",
         needs: Needs::GRADIENT,
         defaults: || to_table(&NutsConfig::default()),
         build: |t| {
