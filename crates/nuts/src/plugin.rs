@@ -93,7 +93,7 @@ pub fn plan(job: &Job, config: &NutsConfig, data_terms: u64) -> Result<Plan, Cor
                 "budget `{}` is too small for nuts: each of the {chains} chains gets {g} gradient \
                  evaluations and needs about {need_g} (at least {MIN_TUNE} tuning draws of \
                  {MIN_TRAJECTORY} leapfrog steps in the first half, then {m} draws); give at least \
-                 {} per sample, or more chains' worth via `samples_per_chain`",
+                 {} per sample, or fewer, longer chains (a larger `samples_per_chain`)",
                 job.budget,
                 (need_g * chains as u64 * per_gradient).div_ceil(job.n as u64)
             ),
