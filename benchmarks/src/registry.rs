@@ -16,5 +16,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_rdmc::samplers())
             .with(sampo_baselines::samplers())
             .with(sampo_nuts::samplers())
+            .with(sampo_slice::samplers())
     })
 }

@@ -1,0 +1,105 @@
+//! Neal's univariate slice sampler (Neal, Ann. Statist. 2003, §4, Fig. 3 and 5),
+//! one coordinate after another: for j = 1..d, a threshold
+//! log t = log ϱ(x) + log U, stepping-out with window w along coordinate j, and
+//! shrinkage towards x_j. One kernel step is a full sweep.
+
+use crate::config::{UnivariateConfig, check_common};
+use crate::hruss::{PointState, give_up, start};
+use crate::info::{SliceInfo, distance};
+use crate::shrink::step_out_and_shrink;
+use sampo_core::rng::{StreamRng, uniform};
+use sampo_core::{CoreError, Divergence, EvalCounts, Kernel, Target};
+
+/// The coordinate-wise slice kernel on a target.
+pub struct Univariate<'a> {
+    target: &'a dyn Target,
+    w: f64,
+    max_proposals: u64,
+    reevaluate: bool,
+    terms: u64,
+}
+
+impl<'a> Univariate<'a> {
+    /// The sampler on `target` with `config`, checked.
+    pub fn new(target: &'a dyn Target, config: &UnivariateConfig) -> Result<Self, CoreError> {
+        check_common("slice", Some(config.w), config.max_proposals)?;
+        Ok(Univariate {
+            target,
+            w: config.w,
+            max_proposals: config.max_proposals,
+            reevaluate: config.reevaluate_current,
+            terms: target.data_terms(),
+        })
+    }
+}
+
+impl Kernel for Univariate<'_> {
+    type State = PointState;
+    type Info = SliceInfo;
+    type Tuning = ();
+
+    fn dim(&self) -> usize {
+        self.target.dim()
+    }
+
+    fn init(&self, x0: &[f64], _: &mut StreamRng) -> Result<(PointState, EvalCounts), CoreError> {
+        Ok((
+            start(self.target, x0)?,
+            EvalCounts::density(1).with_data_terms(self.terms),
+        ))
+    }
+
+    fn initial_tuning(&self) {}
+
+    fn step(
+        &self,
+        _: &(),
+        s: &mut PointState,
+        rng: &mut StreamRng,
+    ) -> Result<SliceInfo, Divergence> {
+        let d = s.x.len();
+        let before = s.x.clone();
+        let mut evals = 0;
+        let mut proposals = 0;
+        let mut buf = s.x.clone();
+        for j in 0..d {
+            if self.reevaluate {
+                s.log_density = self.target.log_density(&s.x);
+                evals += 1;
+            }
+            let log_t = s.log_density + (1.0 - uniform(rng)).ln();
+            let mut lp = s.log_density;
+            let xj = step_out_and_shrink(
+                rng,
+                s.x[j],
+                self.w,
+                None,
+                self.max_proposals,
+                &mut proposals,
+                |v| {
+                    buf[j] = v;
+                    let l = self.target.log_density(&buf);
+                    let inside = l > log_t;
+                    if inside {
+                        lp = l;
+                    }
+                    inside
+                },
+            )
+            .map_err(|e| give_up("slice", e.limit))?;
+            s.x[j] = xj;
+            buf[j] = xj;
+            s.log_density = lp;
+        }
+        evals += proposals;
+        Ok(SliceInfo {
+            evaluations: EvalCounts::density(evals).with_data_terms(evals * self.terms),
+            proposals,
+            step_length: distance(&s.x, &before),
+        })
+    }
+
+    fn position<'s>(&self, s: &'s PointState) -> &'s [f64] {
+        &s.x
+    }
+}
