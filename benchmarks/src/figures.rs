@@ -20,6 +20,14 @@ pub const FIGURES: &[(&str, &str)] = &[
         "rdMC vs ULA, MALA, tempered SMC and parallel tempering at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
     ),
     (
+        "gpss-cauchy",
+        "GPSS paper E1: GPSS, hit-and-run and naive elliptical slice sampling on the 100-D Cauchy, 10⁶ iterations: TDE/it, IAT of log r, p(b), next to the paper's numbers",
+    ),
+    (
+        "gpss-hyperplane",
+        "GPSS paper E2: GPSS, hit-and-run, naive and tuned elliptical slice sampling on the 200-D hyperplane disk, 10⁴ iterations: TDE/it, IAT of r, mean step size, next to the paper's numbers",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -31,6 +39,8 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "langevin-bias" => langevin_bias,
         "w2-noise-floor" => w2_noise_floor,
         "rdmc-gmm" => rdmc_gmm,
+        "gpss-cauchy" => crate::gpss_figures::cauchy,
+        "gpss-hyperplane" => crate::gpss_figures::hyperplane,
         other => {
             return Err(BenchError::UnknownName {
                 what: "figure",
@@ -56,7 +66,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
-fn write_csv(path: &Path, text: &str) -> Result<(), BenchError> {
+pub(crate) fn write_csv(path: &Path, text: &str) -> Result<(), BenchError> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(|source| BenchError::Io {
             path: d.into(),

@@ -18,6 +18,7 @@ mod error;
 pub mod eval;
 pub mod execute;
 pub mod figures;
+mod gpss_figures;
 pub mod io;
 pub mod measure;
 pub mod memory;

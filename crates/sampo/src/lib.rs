@@ -5,7 +5,7 @@
 //! The facade re-exports the workspace crates under short names:
 //! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
 //! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`baselines`] (SMC,
-//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`metrics`], and a
+//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`slice`] (GPSS and the slice samplers), [`metrics`], and a
 //! [`prelude`] with what a typical program needs (every sampler family included).
 
 pub use sampo_baselines as baselines;
@@ -15,6 +15,7 @@ pub use sampo_metrics as metrics;
 pub use sampo_nuts as nuts;
 pub use sampo_rdmc as rdmc;
 pub use sampo_score as score;
+pub use sampo_slice as slice;
 pub use sampo_targets as targets;
 
 /// `use sampo::prelude::*;` brings the traits, the runner and every sampler family.
@@ -32,5 +33,9 @@ pub mod prelude {
     pub use sampo_metrics::ess::{ess, mcse_mean};
     pub use sampo_nuts::{Nuts, NutsConfig};
     pub use sampo_rdmc::{Rdmc, RdmcConfig};
+    pub use sampo_slice::{
+        Elliptical, EllipticalConfig, Gpss, GpssConfig, Hruss, HrussConfig, Univariate,
+        UnivariateConfig,
+    };
     pub use sampo_targets::{TargetConfig, preset};
 }

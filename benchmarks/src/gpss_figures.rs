@@ -1,0 +1,414 @@
+//! The GPSS paper's anchors (Schär, Habeck & Rudolf, ICML 2023; numbers from the
+//! camera-ready notebooks, samplers-b.md §1.5), regenerated next to the paper's
+//! numbers: `gpss-hyperplane` (E2) and `gpss-cauchy` (E1). Each runs one long chain
+//! per sampler from the paper's start, with its window, and reports TDE/it (density
+//! evaluations per iteration, counted as the reference code counts them), the IAT
+//! in the reference code's convention ([`sampo_metrics::ess::iat_gpss`]) and the
+//! mean step size.
+
+use crate::BenchError;
+use crate::figures::write_csv;
+use crate::plots::{self, Axes, Series};
+use rayon::prelude::*;
+use sampo_core::{Kernel, Target, rng};
+use sampo_metrics::ess::iat_gpss;
+use sampo_slice::{
+    Elliptical, EllipticalConfig, Gpss, GpssConfig, Hruss, HrussConfig, PriorConfig,
+};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// One long chain: what is kept of every state (x₀ included, as the reference
+/// code keeps it), density evaluations per iteration and the mean step size.
+struct Chain {
+    states: Vec<Vec<f64>>,
+    tde_per_it: f64,
+    mss: f64,
+}
+
+fn run_chain<K: Kernel>(
+    kernel: &K,
+    x0: &[f64],
+    iterations: usize,
+    seed: u64,
+    keep: fn(&[f64]) -> Vec<f64>,
+) -> Result<Chain, BenchError>
+where
+    K::Info: HasStep,
+{
+    let mut r = rng::stream(seed, 0);
+    let (mut state, _) = kernel.init(x0, &mut r)?;
+    let tuning = kernel.initial_tuning();
+    let mut states = Vec::with_capacity(iterations + 1);
+    states.push(keep(x0));
+    let (mut tde, mut length) = (0u64, 0.0);
+    for step in 1..=iterations {
+        let info = kernel.step(&tuning, &mut state, &mut r).map_err(|d| {
+            BenchError::Core(sampo_core::CoreError::Diverged {
+                step: step as u64,
+                chain: 0,
+                reason: d.reason,
+            })
+        })?;
+        tde += sampo_core::StepInfo::evaluations(&info).density;
+        length += info.step_length();
+        states.push(keep(kernel.position(&state)));
+    }
+    Ok(Chain {
+        states,
+        tde_per_it: tde as f64 / iterations as f64,
+        mss: length / iterations as f64,
+    })
+}
+
+/// The step length a slice iteration reports.
+trait HasStep {
+    fn step_length(&self) -> f64;
+}
+impl HasStep for sampo_slice::SliceInfo {
+    fn step_length(&self) -> f64 {
+        self.step_length
+    }
+}
+
+fn norm(x: &[f64]) -> f64 {
+    x.iter().map(|v| v * v).sum::<f64>().sqrt()
+}
+
+/// A sampler of the comparison: its label, its chain and the paper's row.
+struct Row {
+    label: &'static str,
+    chain: Chain,
+    paper: [f64; 3],
+}
+
+fn table(title: &str, metric: &str, rows: &[Row], iat: &dyn Fn(&Chain) -> f64) -> (String, String) {
+    let mut md = format!(
+        "{title}\n\n| sampler | TDE/it | TDE/it (paper) | {metric} | {metric} (paper) | MSS | MSS (paper) |\n|---|---|---|---|---|---|---|\n"
+    );
+    let mut csv =
+        format!("sampler,tde_per_it,tde_per_it_paper,{metric},{metric}_paper,mss,mss_paper\n");
+    for r in rows {
+        let t = iat(&r.chain);
+        let p = r.paper;
+        let fmt = |v: f64| {
+            if v.is_nan() {
+                "–".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        writeln!(
+            md,
+            "| {} | {:.2} | {} | {:.2} | {} | {:.2} | {} |",
+            r.label,
+            r.chain.tde_per_it,
+            fmt(p[0]),
+            t,
+            fmt(p[1]),
+            r.chain.mss,
+            fmt(p[2])
+        )
+        .expect("write to String");
+        writeln!(
+            csv,
+            "{},{},{},{t},{},{},{}",
+            r.label, r.chain.tde_per_it, p[0], p[1], r.chain.mss, p[2]
+        )
+        .expect("write to String");
+    }
+    (md, csv)
+}
+
+/// Traces of `f(x_t)` for every sampler, as a line plot.
+fn traces(
+    stem: &Path,
+    title: &str,
+    y_label: &str,
+    rows: &[Row],
+    f: &dyn Fn(&[f64]) -> f64,
+    every: usize,
+) -> Result<(), BenchError> {
+    let series: Vec<Series> = rows
+        .iter()
+        .enumerate()
+        .map(|(k, r)| Series {
+            label: r.label.into(),
+            points: r
+                .chain
+                .states
+                .iter()
+                .enumerate()
+                .step_by(every)
+                .map(|(t, x)| (t as f64, f(x)))
+                .collect(),
+            err: vec![],
+            markers: false,
+            color: k,
+        })
+        .collect();
+    plots::lines(
+        stem,
+        &Axes {
+            title,
+            x_label: "iteration",
+            y_label,
+            log_x: false,
+        },
+        &series,
+    )
+}
+
+/// E2: the hyperplane disk log ϱ(x) = −‖x‖² − (Σ x_i)² in d = 200, 10⁴ iterations
+/// from (1, …, 1, 1 − d) scaled to norm 10 (a point of the hyperplane Σ x = 0),
+/// w = 20; the tuned ESS uses the empirical covariance of the GPSS chain. IAT of
+/// the radius (maxl = n/2).
+pub fn hyperplane(out: &Path) -> Result<(), BenchError> {
+    let d = 200;
+    let iterations = 10_000;
+    let target = sampo_targets::preset("hyperplane-disk-200")?;
+    let t: &dyn Target = &*target;
+    let mut x0: Vec<f64> = (0..d)
+        .map(|i| if i + 1 < d { 1.0 } else { 1.0 - d as f64 })
+        .collect();
+    let s = 10.0 / norm(&x0);
+    x0.iter_mut().for_each(|v| *v *= s);
+    let w = Some(20.0);
+    let gpss = run_chain(
+        &Gpss::new(
+            t,
+            &GpssConfig {
+                w,
+                ..Default::default()
+            },
+        )?,
+        &x0,
+        iterations,
+        1,
+        <[f64]>::to_vec,
+    )?;
+    // Tuned ESS: C = the empirical covariance (divisor n − 1) of the GPSS states.
+    let n = gpss.states.len();
+    let mean: Vec<f64> = (0..d)
+        .map(|j| gpss.states.iter().map(|x| x[j]).sum::<f64>() / n as f64)
+        .collect();
+    let mut cov = vec![0.0; d * d];
+    for x in &gpss.states {
+        for i in 0..d {
+            let a = x[i] - mean[i];
+            for j in 0..=i {
+                cov[i * d + j] += a * (x[j] - mean[j]);
+            }
+        }
+    }
+    for i in 0..d {
+        for j in 0..=i {
+            cov[i * d + j] /= (n - 1) as f64;
+            cov[j * d + i] = cov[i * d + j];
+        }
+    }
+    let c00 = cov[0];
+    let c0_rest: f64 = cov[1..d].iter().sum();
+    let tuned = EllipticalConfig {
+        prior: PriorConfig {
+            cov: Some(cov),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let others: Vec<Result<Chain, BenchError>> = (0..3)
+        .into_par_iter()
+        .map(|k| match k {
+            0 => run_chain(
+                &Hruss::new(
+                    t,
+                    &HrussConfig {
+                        w,
+                        ..Default::default()
+                    },
+                )?,
+                &x0,
+                iterations,
+                2,
+                <[f64]>::to_vec,
+            ),
+            1 => run_chain(
+                &Elliptical::new(t, &EllipticalConfig::default())?,
+                &x0,
+                iterations,
+                3,
+                <[f64]>::to_vec,
+            ),
+            _ => run_chain(
+                &Elliptical::new(t, &tuned)?,
+                &x0,
+                iterations,
+                4,
+                <[f64]>::to_vec,
+            ),
+        })
+        .collect();
+    let mut it = others.into_iter();
+    let rows = vec![
+        Row {
+            label: "GPSS",
+            chain: gpss,
+            paper: [12.23, 1.09, 5.05],
+        },
+        Row {
+            label: "HRUSS",
+            chain: it.next().expect("3")?,
+            paper: [7.78, 684.57, 0.58],
+        },
+        Row {
+            label: "ESS (naive)",
+            chain: it.next().expect("3")?,
+            paper: [7.91, 199.17, 2.42],
+        },
+        Row {
+            label: "ESS (tuned)",
+            chain: it.next().expect("3")?,
+            paper: [6.51, 188.13, 3.54],
+        },
+    ];
+    let radius_iat = |c: &Chain| {
+        let r: Vec<f64> = c.states.iter().map(|x| norm(x)).collect();
+        iat_gpss(&r, None).unwrap_or(f64::NAN)
+    };
+    let (mut md, csv) = table(
+        &format!(
+            "GPSS paper, hyperplane disk (d = 200, 10⁴ iterations, w = 20); tuned ESS prior \
+             C₀₀ = {c00:.4}, Σ_{{j>0}} C₀ⱼ = {c0_rest:.4} (paper: 0.4754, −0.4738)"
+        ),
+        "IAT(r)",
+        &rows,
+        &radius_iat,
+    );
+    md.push('\n');
+    print!("{md}");
+    write_csv(&out.join("gpss-hyperplane.csv"), &csv)?;
+    std::fs::write(out.join("gpss-hyperplane.md"), &md).map_err(|source| BenchError::Io {
+        path: out.join("gpss-hyperplane.md"),
+        source,
+    })?;
+    traces(
+        &out.join("gpss-hyperplane-radii"),
+        "hyperplane disk (d = 200): radius traces",
+        "‖x‖",
+        &rows,
+        &norm,
+        10,
+    )
+}
+
+/// E1: the multivariate standard Cauchy in d = 100, 10⁶ iterations from (1, …, 1),
+/// w = d. IAT of the log radius (maxl = n/10), and the running estimate of
+/// p(b) = P(‖x‖ > b, x₁ > 0) = 0.25 at b = 14.7721 (P(‖x‖ > b) = 1/2).
+pub fn cauchy(out: &Path) -> Result<(), BenchError> {
+    let d = 100;
+    let iterations = 1_000_000;
+    let target = sampo_targets::Cauchy::new(d)?;
+    let t: &dyn Target = &target;
+    let x0 = vec![1.0; d];
+    let w = Some(d as f64);
+    // 10⁶ states of 100 coordinates would take 800 MB per chain: keep (‖x‖, x₁).
+    let keep: fn(&[f64]) -> Vec<f64> = |x| vec![norm(x), x[0]];
+    let chains: Vec<Result<Chain, BenchError>> = (0..3)
+        .into_par_iter()
+        .map(|k| match k {
+            0 => run_chain(
+                &Gpss::new(
+                    t,
+                    &GpssConfig {
+                        w,
+                        ..Default::default()
+                    },
+                )?,
+                &x0,
+                iterations,
+                1,
+                keep,
+            ),
+            1 => run_chain(
+                &Hruss::new(
+                    t,
+                    &HrussConfig {
+                        w,
+                        ..Default::default()
+                    },
+                )?,
+                &x0,
+                iterations,
+                2,
+                keep,
+            ),
+            _ => run_chain(
+                &Elliptical::new(t, &EllipticalConfig::default())?,
+                &x0,
+                iterations,
+                3,
+                keep,
+            ),
+        })
+        .collect();
+    let mut it = chains.into_iter();
+    let rows = vec![
+        Row {
+            label: "GPSS",
+            chain: it.next().expect("3")?,
+            paper: [6.90, 8.59, f64::NAN],
+        },
+        Row {
+            label: "HRUSS",
+            chain: it.next().expect("3")?,
+            paper: [8.46, 51346.93, f64::NAN],
+        },
+        Row {
+            label: "ESS (naive)",
+            chain: it.next().expect("3")?,
+            paper: [5.86, 35543.94, f64::NAN],
+        },
+    ];
+    let log_radius_iat = |c: &Chain| {
+        let r: Vec<f64> = c.states.iter().map(|s| s[0].ln()).collect();
+        iat_gpss(&r, Some(iterations / 10)).unwrap_or(f64::NAN)
+    };
+    let (mut md, mut csv) = table(
+        "GPSS paper, multivariate standard Cauchy (d = 100, 10⁶ iterations, w = 100)",
+        "IAT(log r)",
+        &rows,
+        &log_radius_iat,
+    );
+    const B: f64 = 14.7721;
+    writeln!(
+        md,
+        "\np(b) = P(‖x‖ > {B}, x₁ > 0), exact 0.25, estimated from the whole chain:\n"
+    )
+    .expect("write to String");
+    csv.push_str("sampler,p_b\n");
+    for r in &rows {
+        let hits = r
+            .chain
+            .states
+            .iter()
+            .filter(|s| s[1] > 0.0 && s[0] > B)
+            .count();
+        let p = hits as f64 / r.chain.states.len() as f64;
+        writeln!(md, "- {}: {p:.4}", r.label).expect("write to String");
+        writeln!(csv, "{},{p}", r.label).expect("write to String");
+    }
+    print!("{md}");
+    write_csv(&out.join("gpss-cauchy.csv"), &csv)?;
+    std::fs::write(out.join("gpss-cauchy.md"), &md).map_err(|source| BenchError::Io {
+        path: out.join("gpss-cauchy.md"),
+        source,
+    })?;
+    traces(
+        &out.join("gpss-cauchy-log-radii"),
+        "multivariate Cauchy (d = 100): log-radius traces",
+        "log ‖x‖",
+        &rows,
+        &|s| s[0].ln(),
+        1000,
+    )
+}
