@@ -178,6 +178,40 @@ fn the_baselines_are_pinned() {
     }
 }
 
+/// The slice samplers through their registry entries: 8 chains on `Gauss` at 60
+/// density evaluations per sample, seed 3; the first two samples.
+#[test]
+fn the_slice_samplers_are_pinned() {
+    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(Gauss));
+    for (kind, want) in [
+        ("gpss", &GOLDEN_GPSS[..]),
+        ("hruss", &GOLDEN_HRUSS[..]),
+        ("elliptical", &GOLDEN_ELLIPTICAL[..]),
+        ("slice", &GOLDEN_SLICE[..]),
+    ] {
+        let built = sampo_bench::registry::registry().build_named(kind).unwrap();
+        let job = Job {
+            n: 8,
+            budget: "density:60".parse().unwrap(),
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let run = built
+            .sampler
+            .run(
+                TargetRef::new(&t, &sampo_core::Counter::new()),
+                &job,
+                Control::none(),
+            )
+            .unwrap()
+            .finished()
+            .unwrap();
+        pin(kind, &run.samples.as_slice()[..4], want);
+    }
+}
+
 /// Whether nuts-rs's SIMD dispatch runs its AVX2/FMA kernels on this machine.
 fn pulp_takes_x86_v3() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -239,4 +273,28 @@ const GOLDEN_NUTS: [f64; 4] = [
     0.16010046202224687,
     2.0755820359535653,
     -0.5753696027390316,
+];
+const GOLDEN_GPSS: [f64; 4] = [
+    0.3251054966272108,
+    -0.9432651600982165,
+    -0.8048853131867653,
+    0.06695110699241316,
+];
+const GOLDEN_HRUSS: [f64; 4] = [
+    -1.60647651402977,
+    -0.5499310657165235,
+    2.357612569098192,
+    -0.4021490291381882,
+];
+const GOLDEN_ELLIPTICAL: [f64; 4] = [
+    -1.6303382181523847,
+    -0.23827819185697002,
+    0.695700542515727,
+    0.027462270493163382,
+];
+const GOLDEN_SLICE: [f64; 4] = [
+    0.7695282351714128,
+    -0.5160255445472888,
+    -0.17229692570253796,
+    -0.05730661620078892,
 ];
