@@ -20,8 +20,16 @@ pub const FIGURES: &[(&str, &str)] = &[
         "rdMC vs ULA, MALA, tempered SMC and parallel tempering at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
     ),
     (
+        "gpss-axial",
+        "GPSS paper E3: mean and max dwelling times in the 2d axial modes vs d = 10..100 for GPSS, hit-and-run, naive and tuned elliptical slice sampling (10⁵ iterations each), with TDE/it",
+    ),
+    (
         "gpss-cauchy",
         "GPSS paper E1: GPSS, hit-and-run and naive elliptical slice sampling on the 100-D Cauchy, 10⁶ iterations: TDE/it, IAT of log r, p(b), next to the paper's numbers",
+    ),
+    (
+        "gpss-funnel",
+        "GPSS paper E4: x₁ marginal estimates (mean, sd, 0.001/0.999 quantiles) on Neal's funnel for GPSS, hit-and-run and elliptical slice sampling, next to the truth and the paper's",
     ),
     (
         "gpss-hyperplane",
@@ -39,7 +47,9 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "langevin-bias" => langevin_bias,
         "w2-noise-floor" => w2_noise_floor,
         "rdmc-gmm" => rdmc_gmm,
+        "gpss-axial" => crate::gpss_figures::axial,
         "gpss-cauchy" => crate::gpss_figures::cauchy,
+        "gpss-funnel" => crate::gpss_figures::funnel,
         "gpss-hyperplane" => crate::gpss_figures::hyperplane,
         other => {
             return Err(BenchError::UnknownName {
