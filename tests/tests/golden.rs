@@ -182,7 +182,7 @@ fn the_baselines_are_pinned() {
 /// density evaluations per sample, seed 3; the first two samples.
 #[test]
 fn the_slice_samplers_are_pinned() {
-    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
     let t = AnyTarget::Gradient(Box::new(Gauss));
     for (kind, want) in [
         ("gpss", &GOLDEN_GPSS[..]),
