@@ -315,3 +315,48 @@ fn an_affine_pre_transform_keeps_gpss_exact() {
     let ks = ks_test(&r2, |v| chi2.cdf(v));
     assert!(ks.p_value > ALPHA, "{ks:?}");
 }
+
+#[test]
+fn one_chain_on_a_tight_budget_gives_consecutive_draws() {
+    // `sample --chains 1 --n 2000 --budget density:15`: the sampling half of the
+    // share buys fewer than n iterations, so the chain runs exactly n after warm-up
+    // and keeps them all. Consecutive draws: the mean distance between successive
+    // output rows is the mean step length of the sampling iterations.
+    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Density(Box::new(Gaussian::standard(10).unwrap()));
+    let entry = sampo_slice::samplers().remove(0);
+    assert_eq!(entry.name, "gpss");
+    let sampler = (entry.build)(&(entry.defaults)()).unwrap();
+    let job = Job {
+        n: 2000,
+        budget: "density:15".parse().unwrap(),
+        chains: Some(1),
+        seed: 8,
+        init: Init::Normal { scale: 1.0 },
+    };
+    let run = sampler
+        .run(
+            TargetRef::new(&t, &sampo_core::Counter::new()),
+            &job,
+            Control::none(),
+        )
+        .unwrap()
+        .finished()
+        .unwrap();
+    assert_eq!(run.samples.len(), 2000);
+    let x = &run.samples;
+    let mean_gap = (1..x.len())
+        .map(|i| {
+            x.row(i)
+                .iter()
+                .zip(x.row(i - 1))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .sum::<f64>()
+        / (x.len() - 1) as f64;
+    let mss = run.diagnostics.stats["step_length"];
+    // The stats average over all 2000 sampling steps, the gaps over 1999 of them.
+    assert!((mean_gap - mss).abs() < 0.01 * mss, "{mean_gap} vs {mss}");
+}
