@@ -19,6 +19,7 @@
 //! kind = "mala"               # any registered kind (`sampo-bench list samplers`)
 //! step_size = 0.1
 //! only_targets = ["8-gaussians"]  # optional: run this sampler on these targets only
+//! budgets = ["density:20000"]     # optional: its own budgets instead of the suite's
 //! ```
 //!
 //! **Fail fast.** Every entry is parsed, built and checked before anything runs:
@@ -92,6 +93,16 @@ pub struct SamplerEntry {
     pub spec: SamplerSpec,
     /// Targets it runs on (`None`: all).
     pub only_targets: Option<Vec<String>>,
+    /// Its own budgets, instead of the suite's (a density-only sampler in a suite
+    /// budgeted in gradient evaluations, say).
+    pub budgets: Option<Vec<BudgetSpec>>,
+}
+
+impl SamplerEntry {
+    /// The budgets it runs at: its own, or the suite's.
+    pub fn budgets<'a>(&'a self, s: &'a Settings) -> &'a [BudgetSpec] {
+        self.budgets.as_deref().unwrap_or(&s.budgets)
+    }
 }
 
 /// A suite file.
@@ -207,6 +218,21 @@ impl Suite {
                     )));
                 }
             };
+            let budgets = match t.remove("budgets") {
+                None => None,
+                Some(toml::Value::Array(a)) if !a.is_empty() => Some(
+                    a.iter()
+                        .map(BudgetSpec::from_toml)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|m| bad(format!("{}: samplers[{i}].budgets: {m}", at(&span))))?,
+                ),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "{}: samplers[{i}].budgets must be a non-empty list of budgets, not {other}",
+                        at(&span)
+                    )));
+                }
+            };
             let spec = build_table(&label, &t, &[]).map_err(|e| {
                 let where_ = error_key(&e)
                     .and_then(|k| key_line(&text, &span, &k))
@@ -227,7 +253,11 @@ impl Suite {
                     at(&span)
                 )));
             }
-            samplers.push(SamplerEntry { spec, only_targets });
+            samplers.push(SamplerEntry {
+                spec,
+                only_targets,
+                budgets,
+            });
         }
 
         let s = raw.suite;
@@ -318,10 +348,14 @@ impl Suite {
 
     /// Number of runs.
     pub fn run_count(&self) -> usize {
-        let per = self.settings.budgets.len() * self.settings.seeds.len();
+        let seeds = self.settings.seeds.len();
         self.targets
             .iter()
-            .map(|(t, _)| self.samplers_for(t).count() * per)
+            .map(|(t, _)| {
+                self.samplers_for(t)
+                    .map(|e| e.budgets(&self.settings).len() * seeds)
+                    .sum::<usize>()
+            })
             .sum()
     }
 }
@@ -397,7 +431,8 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
         for entry in suite.samplers_for(tname) {
             let sampler = &entry.spec;
             let sname = &sampler.label;
-            for &budget in &s.budgets {
+            let budgets = entry.budgets(s);
+            for &budget in budgets {
                 // Sample every seed (each run is parallel over its chains), then
                 // measure all seeds at once: the exact W2 solver is sequential, so
                 // seeds × metrics in parallel is what keeps both cores busy.
@@ -410,7 +445,7 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                         done += 1;
                         bar.inc(1);
                         if seed == s.seeds[0]
-                            && Some(&budget) == s.budgets.last()
+                            && Some(&budget) == budgets.last()
                             && old.status == "ok"
                             && let Ok((p, _)) = crate::io::read_weighted(&old.samples)
                         {
@@ -484,6 +519,7 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                         tcfg,
                         sampler,
                         budget,
+                        Some(&budget) == budgets.last(),
                         seed,
                         s,
                         &ex,
@@ -618,6 +654,7 @@ fn make_row(
     tcfg: &TargetConfig,
     sampler: &SamplerSpec,
     budget: BudgetSpec,
+    last_budget: bool,
     seed: u64,
     s: &Settings,
     ex: &Executed,
@@ -650,7 +687,7 @@ fn make_row(
             report::slug(&budget.to_string())
         ));
         crate::io::write_run(&file, run)?;
-        if seed == s.seeds[0] && Some(&budget) == s.budgets.last() {
+        if seed == s.seeds[0] && last_budget {
             plot_panels.push((sname.clone(), run.samples.clone()));
             let acc = &run.diagnostics.acceptance_per_step;
             if acc.iter().any(Option::is_some) {
@@ -788,6 +825,34 @@ mod tests {
         assert!(e.contains("rdmc") && e.contains("mala-adapt"), "{e}");
         let e = load_err(&ok.replace("budgets = [10]", "budgets = [\"watts:3\"]"));
         assert!(e.contains("budget unit"), "{e}");
+    }
+
+    #[test]
+    fn a_sampler_can_have_its_own_budgets() {
+        let text = format!(
+            "{HEAD}[[targets]]\npreset = \"8-gaussians\"\n\n[[samplers]]\nkind = \"mala\"\n\n\
+             [[samplers]]\nkind = \"gpss\"\nbudgets = [\"density:100\", \"density:200\"]\n"
+        );
+        let s = load(&text).unwrap();
+        assert!(s.samplers[0].budgets.is_none());
+        let own: Vec<String> = s.samplers[1]
+            .budgets(&s.settings)
+            .iter()
+            .map(|b| b.to_string())
+            .collect();
+        assert_eq!(own, ["density:100", "density:200"]);
+        // mala at the suite's one budget, gpss at its two.
+        assert_eq!(s.run_count(), 3);
+        let e = load_err(&text.replace(
+            "budgets = [\"density:100\", \"density:200\"]",
+            "budgets = []",
+        ));
+        assert!(e.contains("samplers[1].budgets"), "{e}");
+        let e = load_err(&text.replace("\"density:100\"", "\"watts:3\""));
+        assert!(
+            e.contains("samplers[1].budgets") && e.contains("budget unit"),
+            "{e}"
+        );
     }
 
     #[test]
