@@ -116,8 +116,8 @@ impl Kernel for Elliptical<'_> {
         let mut proposals = 0;
         shrink_angle(rng, self.max_proposals, &mut proposals, |omega| {
             let (sn, cs) = omega.sin_cos();
-            for i in 0..d {
-                buf[i] = mu[i] + (s.x[i] - mu[i]) * cs + y[i] * sn;
+            for (((b, m), x), y) in buf.iter_mut().zip(mu).zip(&s.x).zip(&y) {
+                *b = m + (x - m) * cs + y * sn;
             }
             lp = self.target.log_density(&buf);
             lp - self.prior.log_density(&buf) > log_t

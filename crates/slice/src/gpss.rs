@@ -17,7 +17,7 @@
 //! the threshold.
 
 use crate::config::{GpssConfig, check_common, default_window};
-use crate::info::{SliceInfo, distance};
+use crate::info::{SliceInfo, distance, norm};
 use crate::shrink::{TooManyProposals, shrink_angle, step_out_and_shrink};
 use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
 use sampo_core::{CoreError, Divergence, EvalCounts, Kernel, Target};
@@ -105,8 +105,8 @@ impl<'a> Gpss<'a> {
         let d = theta.len();
         match &self.transform {
             None => {
-                for i in 0..d {
-                    out[i] = self.centre[i] + r * theta[i];
+                for ((o, c), t) in out.iter_mut().zip(&self.centre).zip(theta) {
+                    *o = c + r * t;
                 }
             }
             Some(l) => {
@@ -159,7 +159,7 @@ impl Kernel for Gpss<'_> {
     fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(GpssState, EvalCounts), CoreError> {
         sampo_core::validate::length("initial position", x0, self.dim())?;
         let z = self.to_z(x0);
-        let r = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let r = norm(&z);
         if !(r > 0.0 && r.is_finite()) {
             return Err(CoreError::invalid(
                 "initial position",
@@ -210,17 +210,17 @@ impl Kernel for Gpss<'_> {
         fill_standard_normal(rng, &mut y);
         let dot: f64 = y.iter().zip(&s.theta).map(|(a, b)| a * b).sum();
         y.iter_mut().zip(&s.theta).for_each(|(a, t)| *a -= dot * t);
-        let ny = y.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let ny = norm(&y);
         y.iter_mut().for_each(|v| *v /= ny);
         let log_r_term = (d - 1) as f64 * s.r.ln();
         let mut theta_new = vec![0.0; d];
         let mut lp_new = s.log_density;
         shrink_angle(rng, self.max_proposals, &mut proposals, |omega| {
             let (sn, cs) = omega.sin_cos();
-            for i in 0..d {
-                theta_new[i] = cs * s.theta[i] + sn * y[i];
+            for ((t, a), b) in theta_new.iter_mut().zip(&s.theta).zip(&y) {
+                *t = cs * a + sn * b;
             }
-            let n = theta_new.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let n = norm(&theta_new);
             theta_new.iter_mut().for_each(|v| *v /= n);
             self.point(s.r, &theta_new, &mut buf);
             lp_new = self.target.log_density(&buf);

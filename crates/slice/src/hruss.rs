@@ -101,7 +101,7 @@ impl Kernel for Hruss<'_> {
         let log_t = s.log_density + (1.0 - uniform(rng)).ln();
         let mut v = vec![0.0; d];
         fill_standard_normal(rng, &mut v);
-        let n = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+        let n = crate::info::norm(&v);
         v.iter_mut().for_each(|a| *a /= n);
         let mut buf = vec![0.0; d];
         let mut lp = s.log_density;
@@ -114,8 +114,8 @@ impl Kernel for Hruss<'_> {
             self.max_proposals,
             &mut proposals,
             |t| {
-                for i in 0..d {
-                    buf[i] = s.x[i] + t * v[i];
+                for ((b, x), v) in buf.iter_mut().zip(&s.x).zip(&v) {
+                    *b = x + t * v;
                 }
                 let l = self.target.log_density(&buf);
                 let inside = l > log_t;
