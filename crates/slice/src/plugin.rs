@@ -154,6 +154,16 @@ fn check_elliptical(c: &EllipticalConfig) -> Result<(), CoreError> {
     }
     Ok(())
 }
+fn check_naive(c: &EllipticalConfig) -> Result<(), CoreError> {
+    if c.prior != crate::config::PriorConfig::default() {
+        return Err(CoreError::invalid(
+            "elliptical-naive.prior",
+            "given",
+            "the naive variant's prior is N(0, I); use kind `elliptical` for another prior",
+        ));
+    }
+    check_elliptical(c)
+}
 fn check_slice(c: &UnivariateConfig) -> Result<(), CoreError> {
     crate::config::check_common("slice", Some(c.w), c.max_proposals)
 }
@@ -190,7 +200,7 @@ pub fn samplers() -> Vec<SamplerEntry> {
                           (the GPSS paper's naive ESS)",
             needs: Needs::DENSITY,
             defaults: || to_table(&EllipticalConfig::default()),
-            build: |t| build::<EllipticalConfig>(t, check_elliptical),
+            build: |t| build::<EllipticalConfig>(t, check_naive),
         },
         SamplerEntry {
             name: "slice",

@@ -87,8 +87,15 @@ pub fn step_out_and_shrink(
     }
     loop {
         let s = lo + (hi - lo) * uniform(rng);
-        // A draw exactly at the domain's end has probability 0; treat it as a miss.
-        if lower.is_none_or(|l| s > l) && call(s, &mut used)? {
+        // A draw exactly at the domain's end has probability 0: a miss, unevaluated,
+        // but it counts against the limit (so even a bracket collapsed onto the end
+        // cannot loop forever).
+        if lower.is_some_and(|l| s <= l) {
+            if used >= max_proposals {
+                return Err(too_many);
+            }
+            used += 1;
+        } else if call(s, &mut used)? {
             return Ok(s);
         }
         if s < s0 {

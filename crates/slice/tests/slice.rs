@@ -360,3 +360,21 @@ fn one_chain_on_a_tight_budget_gives_consecutive_draws() {
     // The stats average over all 2000 sampling steps, the gaps over 1999 of them.
     assert!((mean_gap - mss).abs() < 0.01 * mss, "{mean_gap} vs {mss}");
 }
+
+#[test]
+fn the_naive_variant_refuses_a_prior() {
+    let entry = sampo_slice::samplers()
+        .into_iter()
+        .find(|e| e.name == "elliptical-naive")
+        .unwrap();
+    let mut t = (entry.defaults)();
+    t.insert(
+        "prior".into(),
+        toml::from_str::<toml::Table>("variance = 2.0")
+            .unwrap()
+            .into(),
+    );
+    let e = (entry.build)(&t).err().unwrap().to_string();
+    assert!(e.contains("elliptical-naive.prior"), "{e}");
+    assert!((entry.build)(&(entry.defaults)()).is_ok());
+}
