@@ -76,6 +76,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// Writes `text` (a CSV or Markdown table) to `path`, creating its folder.
 pub(crate) fn write_csv(path: &Path, text: &str) -> Result<(), BenchError> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(|source| BenchError::Io {

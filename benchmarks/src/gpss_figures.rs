@@ -287,10 +287,7 @@ pub fn hyperplane(out: &Path) -> Result<(), BenchError> {
     md.push('\n');
     print!("{md}");
     write_csv(&out.join("gpss-hyperplane.csv"), &csv)?;
-    std::fs::write(out.join("gpss-hyperplane.md"), &md).map_err(|source| BenchError::Io {
-        path: out.join("gpss-hyperplane.md"),
-        source,
-    })?;
+    write_csv(&out.join("gpss-hyperplane.md"), &md)?;
     traces(
         &out.join("gpss-hyperplane-radii"),
         "hyperplane disk (d = 200): radius traces",
@@ -399,10 +396,7 @@ pub fn cauchy(out: &Path) -> Result<(), BenchError> {
     }
     print!("{md}");
     write_csv(&out.join("gpss-cauchy.csv"), &csv)?;
-    std::fs::write(out.join("gpss-cauchy.md"), &md).map_err(|source| BenchError::Io {
-        path: out.join("gpss-cauchy.md"),
-        source,
-    })?;
+    write_csv(&out.join("gpss-cauchy.md"), &md)?;
     traces(
         &out.join("gpss-cauchy-log-radii"),
         "multivariate Cauchy (d = 100): log-radius traces",
@@ -508,10 +502,7 @@ pub fn funnel(out: &Path) -> Result<(), BenchError> {
     }
     print!("{md}");
     write_csv(&out.join("gpss-funnel.csv"), &csv)?;
-    std::fs::write(out.join("gpss-funnel.md"), &md).map_err(|source| BenchError::Io {
-        path: out.join("gpss-funnel.md"),
-        source,
-    })
+    write_csv(&out.join("gpss-funnel.md"), &md)
 }
 
 /// E3: axial modes log ϱ = 4 log ‖x‖_∞ − ‖x‖₁ (2d modes on the axes) for
@@ -626,10 +617,7 @@ pub fn axial(out: &Path) -> Result<(), BenchError> {
     }
     print!("{md}");
     write_csv(&out.join("gpss-axial.csv"), &csv)?;
-    std::fs::write(out.join("gpss-axial.md"), &md).map_err(|source| BenchError::Io {
-        path: out.join("gpss-axial.md"),
-        source,
-    })?;
+    write_csv(&out.join("gpss-axial.md"), &md)?;
     let series: Vec<Series> = (0..4)
         .map(|k| Series {
             label: labels[k].into(),
