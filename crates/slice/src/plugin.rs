@@ -60,50 +60,29 @@ trait SliceKind: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     ) -> Result<Outcome, CoreError>;
 }
 
-impl SliceKind for GpssConfig {
-    fn run(
-        &self,
-        t: &dyn Target,
-        r: &TargetRef<'_>,
-        j: &Job,
-        c: Control<'_>,
-    ) -> Result<Outcome, CoreError> {
-        drive(&Gpss::new(t, self)?, r, j, c)
-    }
+/// `SliceKind` for a config whose kernel is built by `Kernel::new(target, &config)`.
+macro_rules! slice_kind {
+    ($($config:ty => $kernel:ident),* $(,)?) => {$(
+        impl SliceKind for $config {
+            fn run(
+                &self,
+                t: &dyn Target,
+                r: &TargetRef<'_>,
+                j: &Job,
+                c: Control<'_>,
+            ) -> Result<Outcome, CoreError> {
+                drive(&$kernel::new(t, self)?, r, j, c)
+            }
+        }
+    )*};
 }
-impl SliceKind for HrussConfig {
-    fn run(
-        &self,
-        t: &dyn Target,
-        r: &TargetRef<'_>,
-        j: &Job,
-        c: Control<'_>,
-    ) -> Result<Outcome, CoreError> {
-        drive(&Hruss::new(t, self)?, r, j, c)
-    }
-}
-impl SliceKind for EllipticalConfig {
-    fn run(
-        &self,
-        t: &dyn Target,
-        r: &TargetRef<'_>,
-        j: &Job,
-        c: Control<'_>,
-    ) -> Result<Outcome, CoreError> {
-        drive(&Elliptical::new(t, self)?, r, j, c)
-    }
-}
-impl SliceKind for UnivariateConfig {
-    fn run(
-        &self,
-        t: &dyn Target,
-        r: &TargetRef<'_>,
-        j: &Job,
-        c: Control<'_>,
-    ) -> Result<Outcome, CoreError> {
-        drive(&Univariate::new(t, self)?, r, j, c)
-    }
-}
+
+slice_kind!(
+    GpssConfig => Gpss,
+    HrussConfig => Hruss,
+    EllipticalConfig => Elliptical,
+    UnivariateConfig => Univariate,
+);
 
 struct SliceSampler<C> {
     config: C,
