@@ -7,8 +7,8 @@
 //! the GPSS paper's "naive ESS", usable on any target.
 
 use crate::config::{EllipticalConfig, PriorConfig, check_common};
-use crate::hruss::{PointState, give_up, start};
 use crate::info::{SliceInfo, distance};
+use crate::point::{PointState, PointTarget, give_up};
 use crate::shrink::shrink_angle;
 use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
 use sampo_core::{CoreError, Divergence, EvalCounts, Kernel, Target};
@@ -16,11 +16,8 @@ use sampo_targets::{Covariance, Gaussian};
 
 /// The elliptical slice kernel on a target.
 pub struct Elliptical<'a> {
-    target: &'a dyn Target,
+    point: PointTarget<'a>,
     prior: Gaussian,
-    max_proposals: u64,
-    reevaluate: bool,
-    terms: u64,
 }
 
 /// The prior N(μ, C) of `config` in dimension d, checked.
@@ -67,11 +64,8 @@ impl<'a> Elliptical<'a> {
     pub fn new(target: &'a dyn Target, config: &EllipticalConfig) -> Result<Self, CoreError> {
         check_common("elliptical", None, config.max_proposals)?;
         Ok(Elliptical {
-            target,
+            point: PointTarget::new(target, config.max_proposals, config.reevaluate_current),
             prior: prior(&config.prior, target.dim())?,
-            max_proposals: config.max_proposals,
-            reevaluate: config.reevaluate_current,
-            terms: target.data_terms(),
         })
     }
 }
@@ -82,14 +76,11 @@ impl Kernel for Elliptical<'_> {
     type Tuning = ();
 
     fn dim(&self) -> usize {
-        self.target.dim()
+        self.point.target.dim()
     }
 
     fn init(&self, x0: &[f64], _: &mut StreamRng) -> Result<(PointState, EvalCounts), CoreError> {
-        Ok((
-            start(self.target, x0)?,
-            EvalCounts::density(1).with_data_terms(self.terms),
-        ))
+        self.point.init(x0)
     }
 
     fn initial_tuning(&self) {}
@@ -102,10 +93,7 @@ impl Kernel for Elliptical<'_> {
     ) -> Result<SliceInfo, Divergence> {
         let d = s.x.len();
         let mut evals = 0;
-        if self.reevaluate {
-            s.log_density = self.target.log_density(&s.x);
-            evals += 1;
-        }
+        evals += self.point.refresh(s);
         let mu = self.prior.mean();
         let log_t = s.log_density - self.prior.log_density(&s.x) + (1.0 - uniform(rng)).ln();
         let mut y = vec![0.0; d];
@@ -114,12 +102,12 @@ impl Kernel for Elliptical<'_> {
         let mut buf = vec![0.0; d];
         let mut lp = s.log_density;
         let mut proposals = 0;
-        shrink_angle(rng, self.max_proposals, &mut proposals, |omega| {
+        shrink_angle(rng, self.point.max_proposals, &mut proposals, |omega| {
             let (sn, cs) = omega.sin_cos();
             for (((b, m), x), y) in buf.iter_mut().zip(mu).zip(&s.x).zip(&y) {
                 *b = m + (x - m) * cs + y * sn;
             }
-            lp = self.target.log_density(&buf);
+            lp = self.point.target.log_density(&buf);
             lp - self.prior.log_density(&buf) > log_t
         })
         .map_err(|e| give_up("elliptical", e.limit))?;
@@ -128,7 +116,7 @@ impl Kernel for Elliptical<'_> {
         s.x = buf;
         s.log_density = lp;
         Ok(SliceInfo {
-            evaluations: EvalCounts::density(evals).with_data_terms(evals * self.terms),
+            evaluations: self.point.counts(evals),
             proposals,
             step_length,
         })

@@ -5,53 +5,15 @@
 
 use crate::config::{HrussConfig, check_common, default_window};
 use crate::info::SliceInfo;
+use crate::point::{PointState, PointTarget, give_up};
 use crate::shrink::step_out_and_shrink;
 use sampo_core::rng::{StreamRng, fill_standard_normal, uniform};
 use sampo_core::{CoreError, Divergence, EvalCounts, Kernel, Target};
-use serde::{Deserialize, Serialize};
 
 /// The HRUSS kernel on a target.
 pub struct Hruss<'a> {
-    target: &'a dyn Target,
+    point: PointTarget<'a>,
     w: f64,
-    max_proposals: u64,
-    reevaluate: bool,
-    terms: u64,
-}
-
-/// A chain's state: the point and its log density.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct PointState {
-    pub(crate) x: Vec<f64>,
-    pub(crate) log_density: f64,
-}
-
-/// The initial state at `x0` (one evaluation), or a named error.
-pub(crate) fn start(target: &dyn Target, x0: &[f64]) -> Result<PointState, CoreError> {
-    sampo_core::validate::length("initial position", x0, target.dim())?;
-    let log_density = target.log_density(x0);
-    if !log_density.is_finite() {
-        return Err(CoreError::NonFiniteLogDensity {
-            step: 0,
-            particle: 0,
-            value: log_density,
-        });
-    }
-    Ok(PointState {
-        x: x0.to_vec(),
-        log_density,
-    })
-}
-
-/// The named error of a loop that hit `max_proposals`.
-pub(crate) fn give_up(sampler: &str, limit: u64) -> Divergence {
-    Divergence {
-        reason: format!(
-            "{sampler}: no point of the slice after {limit} proposals (`max_proposals`): the \
-             target's density is NaN or −∞ around the chain, or the window is far too small"
-        ),
-    }
 }
 
 impl<'a> Hruss<'a> {
@@ -59,11 +21,8 @@ impl<'a> Hruss<'a> {
     pub fn new(target: &'a dyn Target, config: &HrussConfig) -> Result<Self, CoreError> {
         check_common("hruss", config.w, config.max_proposals)?;
         Ok(Hruss {
-            target,
+            point: PointTarget::new(target, config.max_proposals, config.reevaluate_current),
             w: config.w.unwrap_or_else(|| default_window(target.dim())),
-            max_proposals: config.max_proposals,
-            reevaluate: config.reevaluate_current,
-            terms: target.data_terms(),
         })
     }
 }
@@ -74,14 +33,11 @@ impl Kernel for Hruss<'_> {
     type Tuning = ();
 
     fn dim(&self) -> usize {
-        self.target.dim()
+        self.point.target.dim()
     }
 
     fn init(&self, x0: &[f64], _: &mut StreamRng) -> Result<(PointState, EvalCounts), CoreError> {
-        Ok((
-            start(self.target, x0)?,
-            EvalCounts::density(1).with_data_terms(self.terms),
-        ))
+        self.point.init(x0)
     }
 
     fn initial_tuning(&self) {}
@@ -94,10 +50,7 @@ impl Kernel for Hruss<'_> {
     ) -> Result<SliceInfo, Divergence> {
         let d = s.x.len();
         let mut evals = 0;
-        if self.reevaluate {
-            s.log_density = self.target.log_density(&s.x);
-            evals += 1;
-        }
+        evals += self.point.refresh(s);
         let log_t = s.log_density + (1.0 - uniform(rng)).ln();
         let mut v = vec![0.0; d];
         fill_standard_normal(rng, &mut v);
@@ -111,13 +64,13 @@ impl Kernel for Hruss<'_> {
             0.0,
             self.w,
             None,
-            self.max_proposals,
+            self.point.max_proposals,
             &mut proposals,
             |t| {
                 for ((b, x), v) in buf.iter_mut().zip(&s.x).zip(&v) {
                     *b = x + t * v;
                 }
-                let l = self.target.log_density(&buf);
+                let l = self.point.target.log_density(&buf);
                 let inside = l > log_t;
                 if inside {
                     lp = l;
@@ -130,7 +83,7 @@ impl Kernel for Hruss<'_> {
         s.x.iter_mut().zip(&v).for_each(|(x, v)| *x += step * v);
         s.log_density = lp;
         Ok(SliceInfo {
-            evaluations: EvalCounts::density(evals).with_data_terms(evals * self.terms),
+            evaluations: self.point.counts(evals),
             proposals,
             step_length: step.abs(),
         })

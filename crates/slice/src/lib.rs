@@ -17,13 +17,15 @@ pub mod gpss;
 pub mod hruss;
 pub mod info;
 pub mod plugin;
+pub mod point;
 pub mod shrink;
 pub mod univariate;
 
 pub use config::{EllipticalConfig, GpssConfig, HrussConfig, PriorConfig, UnivariateConfig};
 pub use elliptical::Elliptical;
 pub use gpss::{Gpss, GpssState};
-pub use hruss::{Hruss, PointState};
+pub use hruss::Hruss;
 pub use info::SliceInfo;
 pub use plugin::samplers;
+pub use point::PointState;
 pub use univariate::Univariate;

@@ -4,19 +4,16 @@
 //! shrinkage towards x_j. One kernel step is a full sweep.
 
 use crate::config::{UnivariateConfig, check_common};
-use crate::hruss::{PointState, give_up, start};
 use crate::info::{SliceInfo, distance};
+use crate::point::{PointState, PointTarget, give_up};
 use crate::shrink::step_out_and_shrink;
 use sampo_core::rng::{StreamRng, uniform};
 use sampo_core::{CoreError, Divergence, EvalCounts, Kernel, Target};
 
 /// The coordinate-wise slice kernel on a target.
 pub struct Univariate<'a> {
-    target: &'a dyn Target,
+    point: PointTarget<'a>,
     w: f64,
-    max_proposals: u64,
-    reevaluate: bool,
-    terms: u64,
 }
 
 impl<'a> Univariate<'a> {
@@ -24,11 +21,8 @@ impl<'a> Univariate<'a> {
     pub fn new(target: &'a dyn Target, config: &UnivariateConfig) -> Result<Self, CoreError> {
         check_common("slice", Some(config.w), config.max_proposals)?;
         Ok(Univariate {
-            target,
+            point: PointTarget::new(target, config.max_proposals, config.reevaluate_current),
             w: config.w,
-            max_proposals: config.max_proposals,
-            reevaluate: config.reevaluate_current,
-            terms: target.data_terms(),
         })
     }
 }
@@ -39,14 +33,11 @@ impl Kernel for Univariate<'_> {
     type Tuning = ();
 
     fn dim(&self) -> usize {
-        self.target.dim()
+        self.point.target.dim()
     }
 
     fn init(&self, x0: &[f64], _: &mut StreamRng) -> Result<(PointState, EvalCounts), CoreError> {
-        Ok((
-            start(self.target, x0)?,
-            EvalCounts::density(1).with_data_terms(self.terms),
-        ))
+        self.point.init(x0)
     }
 
     fn initial_tuning(&self) {}
@@ -63,10 +54,7 @@ impl Kernel for Univariate<'_> {
         let mut proposals = 0;
         let mut buf = s.x.clone();
         for j in 0..d {
-            if self.reevaluate {
-                s.log_density = self.target.log_density(&s.x);
-                evals += 1;
-            }
+            evals += self.point.refresh(s);
             let log_t = s.log_density + (1.0 - uniform(rng)).ln();
             let mut lp = s.log_density;
             let xj = step_out_and_shrink(
@@ -74,11 +62,11 @@ impl Kernel for Univariate<'_> {
                 s.x[j],
                 self.w,
                 None,
-                self.max_proposals,
+                self.point.max_proposals,
                 &mut proposals,
                 |v| {
                     buf[j] = v;
-                    let l = self.target.log_density(&buf);
+                    let l = self.point.target.log_density(&buf);
                     let inside = l > log_t;
                     if inside {
                         lp = l;
@@ -93,7 +81,7 @@ impl Kernel for Univariate<'_> {
         }
         evals += proposals;
         Ok(SliceInfo {
-            evaluations: EvalCounts::density(evals).with_data_terms(evals * self.terms),
+            evaluations: self.point.counts(evals),
             proposals,
             step_length: distance(&s.x, &before),
         })
