@@ -15,6 +15,20 @@ use crate::TargetError;
 use crate::error::check_dim_param;
 use sampo_core::{GradTarget, Target, validate};
 
+/// Checks a system's shape: at least 2 particles, a spatial dimension ≥ 1.
+fn check_particles(particles: usize, spatial_dim: usize) -> Result<(), TargetError> {
+    check_dim_param("particles", particles)?;
+    check_dim_param("spatial_dim", spatial_dim)?;
+    if particles < 2 {
+        return Err(TargetError::invalid(
+            "particles",
+            particles,
+            "needs at least 2 particles",
+        ));
+    }
+    Ok(())
+}
+
 /// Calls `f(i, j, r, diff)` for every unordered pair i < j with r = |x_i − x_j| and
 /// `diff` = x_i − x_j.
 fn for_pairs(x: &[f64], s: usize, mut f: impl FnMut(usize, usize, f64, &[f64])) {
@@ -72,15 +86,7 @@ impl MultiDoubleWell {
         c: f64,
         d0: f64,
     ) -> Result<Self, TargetError> {
-        check_dim_param("particles", particles)?;
-        check_dim_param("spatial_dim", spatial_dim)?;
-        if particles < 2 {
-            return Err(TargetError::invalid(
-                "particles",
-                particles,
-                "needs at least 2 particles",
-            ));
-        }
+        check_particles(particles, spatial_dim)?;
         validate::positive("a", a)?;
         validate::finite("b", b)?;
         validate::finite("c", c)?;
@@ -161,15 +167,7 @@ impl LennardJones {
         r_m: f64,
         oscillator: f64,
     ) -> Result<Self, TargetError> {
-        check_dim_param("particles", particles)?;
-        check_dim_param("spatial_dim", spatial_dim)?;
-        if particles < 2 {
-            return Err(TargetError::invalid(
-                "particles",
-                particles,
-                "needs at least 2 particles",
-            ));
-        }
+        check_particles(particles, spatial_dim)?;
         validate::positive("epsilon", epsilon)?;
         validate::positive("r_m", r_m)?;
         validate::non_negative("oscillator", oscillator)?;
