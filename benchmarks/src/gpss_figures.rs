@@ -173,15 +173,9 @@ pub fn hyperplane(out: &Path) -> Result<(), BenchError> {
         .collect();
     let s = 10.0 / norm(&x0);
     x0.iter_mut().for_each(|v| *v *= s);
-    let w = Some(20.0);
+    let w = 20.0;
     let gpss = run_chain(
-        &Gpss::new(
-            t,
-            &GpssConfig {
-                w,
-                ..Default::default()
-            },
-        )?,
+        &Gpss::new(t, &GpssConfig::with_window(w))?,
         &x0,
         iterations,
         1,
@@ -220,13 +214,7 @@ pub fn hyperplane(out: &Path) -> Result<(), BenchError> {
         .into_par_iter()
         .map(|k| match k {
             0 => run_chain(
-                &Hruss::new(
-                    t,
-                    &HrussConfig {
-                        w,
-                        ..Default::default()
-                    },
-                )?,
+                &Hruss::new(t, &HrussConfig::with_window(w))?,
                 &x0,
                 iterations,
                 2,
@@ -307,33 +295,21 @@ pub fn cauchy(out: &Path) -> Result<(), BenchError> {
     let target = sampo_targets::Cauchy::new(d)?;
     let t: &dyn Target = &target;
     let x0 = vec![1.0; d];
-    let w = Some(d as f64);
+    let w = d as f64;
     // 10⁶ states of 100 coordinates would take 800 MB per chain: keep (‖x‖, x₁).
     let keep: fn(&[f64]) -> Vec<f64> = |x| vec![norm(x), x[0]];
     let chains: Vec<Result<Chain, BenchError>> = (0..3)
         .into_par_iter()
         .map(|k| match k {
             0 => run_chain(
-                &Gpss::new(
-                    t,
-                    &GpssConfig {
-                        w,
-                        ..Default::default()
-                    },
-                )?,
+                &Gpss::new(t, &GpssConfig::with_window(w))?,
                 &x0,
                 iterations,
                 1,
                 keep,
             ),
             1 => run_chain(
-                &Hruss::new(
-                    t,
-                    &HrussConfig {
-                        w,
-                        ..Default::default()
-                    },
-                )?,
+                &Hruss::new(t, &HrussConfig::with_window(w))?,
                 &x0,
                 iterations,
                 2,
@@ -425,7 +401,7 @@ pub fn funnel(out: &Path) -> Result<(), BenchError> {
     let mut x0 = vec![0.0; d];
     x0[0] = 2.0;
     let keep: fn(&[f64]) -> Vec<f64> = |x| vec![x[0]];
-    let w = Some(5.0);
+    let w = 5.0;
     let mut variances = vec![70.0; d];
     variances[0] = 9.0;
     let ess = EllipticalConfig {
@@ -439,26 +415,14 @@ pub fn funnel(out: &Path) -> Result<(), BenchError> {
         .into_par_iter()
         .map(|k| match k {
             0 => run_chain(
-                &Gpss::new(
-                    t,
-                    &GpssConfig {
-                        w,
-                        ..Default::default()
-                    },
-                )?,
+                &Gpss::new(t, &GpssConfig::with_window(w))?,
                 &x0,
                 400_000,
                 1,
                 keep,
             ),
             1 => run_chain(
-                &Hruss::new(
-                    t,
-                    &HrussConfig {
-                        w,
-                        ..Default::default()
-                    },
-                )?,
+                &Hruss::new(t, &HrussConfig::with_window(w))?,
                 &x0,
                 1_000_000,
                 2,
@@ -540,7 +504,7 @@ pub fn axial(out: &Path) -> Result<(), BenchError> {
             let t: &dyn Target = &*target;
             let mut x0 = vec![1.0; d];
             x0[0] = 5.0;
-            let w = Some(10.0);
+            let w = 10.0;
             let seed = (d * 10 + k) as u64;
             let s = (5.0 + d as f64 / 10.0) / (d as f64).sqrt();
             let tuned = EllipticalConfig {
@@ -552,26 +516,14 @@ pub fn axial(out: &Path) -> Result<(), BenchError> {
             };
             let c = match k {
                 0 => run_chain(
-                    &Gpss::new(
-                        t,
-                        &GpssConfig {
-                            w,
-                            ..Default::default()
-                        },
-                    )?,
+                    &Gpss::new(t, &GpssConfig::with_window(w))?,
                     &x0,
                     iterations,
                     seed,
                     keep,
                 )?,
                 1 => run_chain(
-                    &Hruss::new(
-                        t,
-                        &HrussConfig {
-                            w,
-                            ..Default::default()
-                        },
-                    )?,
+                    &Hruss::new(t, &HrussConfig::with_window(w))?,
                     &x0,
                     iterations,
                     seed,

@@ -24,10 +24,7 @@ fn main() {
     let d = 200;
     let iterations = 10_000;
     let target = sampo_targets::preset("hyperplane-disk-200").expect("preset");
-    let config = GpssConfig {
-        w: Some(20.0),
-        ..Default::default()
-    };
+    let config = GpssConfig::with_window(20.0);
     let kernel = Gpss::new(&*target, &config).expect("valid config");
     let mut x0: Vec<f64> = (0..d)
         .map(|i| if i + 1 < d { 1.0 } else { 1.0 - d as f64 })

@@ -11,10 +11,7 @@ fn main() {
     let d = 100;
     let iterations = 1_000_000;
     let target = sampo_targets::Cauchy::new(d).expect("d >= 1");
-    let config = GpssConfig {
-        w: Some(d as f64),
-        ..Default::default()
-    };
+    let config = GpssConfig::with_window(d as f64);
     let kernel = Gpss::new(&target, &config).expect("valid config");
     for seed in 1..=6 {
         let mut r = rng::stream(seed, 0);

@@ -63,6 +63,16 @@ impl Default for GpssConfig {
     }
 }
 
+impl GpssConfig {
+    /// The defaults with window `w`.
+    pub fn with_window(w: f64) -> Self {
+        GpssConfig {
+            w: Some(w),
+            ..Default::default()
+        }
+    }
+}
+
 /// Hit-and-run uniform slice sampling (HRUSS).
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +94,16 @@ impl Default for HrussConfig {
             w: None,
             max_proposals: DEFAULT_MAX_PROPOSALS,
             reevaluate_current: true,
+        }
+    }
+}
+
+impl HrussConfig {
+    /// The defaults with window `w`.
+    pub fn with_window(w: f64) -> Self {
+        HrussConfig {
+            w: Some(w),
+            ..Default::default()
         }
     }
 }

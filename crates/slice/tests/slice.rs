@@ -134,14 +134,7 @@ fn a_long_gpss_chain_on_the_cauchy_matches_the_law_of_its_radius() {
     // every 50th draw (GPSS's IAT of log r is ~9 in d = 100) against F(d, 1).
     let d = 10;
     let t = Cauchy::new(d).unwrap();
-    let k = Gpss::new(
-        &t,
-        &GpssConfig {
-            w: Some(d as f64),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let k = Gpss::new(&t, &GpssConfig::with_window(d as f64)).unwrap();
     let mut rc = RunConfig::new(1, 1000, 200_000, 4);
     rc.thin = 50;
     let run = Runner::new(&k, rc)
@@ -216,10 +209,7 @@ fn bad_fields_are_named() {
     let named = |e: CoreError, field: &str| {
         assert!(e.to_string().contains(field), "{field}: {e}");
     };
-    let w = |w| GpssConfig {
-        w: Some(w),
-        ..Default::default()
-    };
+    let w = GpssConfig::with_window;
     named(Gpss::new(&t, &w(f64::NAN)).err().unwrap(), "gpss.w");
     named(Gpss::new(&t, &w(-1.0)).err().unwrap(), "gpss.w");
     let c = GpssConfig {
@@ -232,10 +222,7 @@ fn bad_fields_are_named() {
         ..Default::default()
     };
     named(Gpss::new(&t, &c).err().unwrap(), "gpss.transform[1][1]");
-    let h = HrussConfig {
-        w: Some(f64::NAN),
-        ..Default::default()
-    };
+    let h = HrussConfig::with_window(f64::NAN);
     named(Hruss::new(&t, &h).err().unwrap(), "hruss.w");
     let p = |prior| EllipticalConfig {
         prior,
