@@ -36,13 +36,31 @@ pub struct Gpss<'a> {
 }
 
 /// A chain's state: polar coordinates of z and the point x they map to.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug)]
 #[serde(deny_unknown_fields)]
 pub struct GpssState {
     r: f64,
     theta: Vec<f64>,
     x: Vec<f64>,
     log_density: f64,
+    /// Buffers reused across iterations (not state: never saved or compared).
+    #[serde(skip)]
+    scratch: Scratch,
+}
+
+impl PartialEq for GpssState {
+    fn eq(&self, o: &Self) -> bool {
+        self.r == o.r && self.theta == o.theta && self.x == o.x && self.log_density == o.log_density
+    }
+}
+
+/// An iteration's work vectors: the proposal point, the great-circle direction y
+/// and the proposed θ'.
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    point: Vec<f64>,
+    y: Vec<f64>,
+    theta: Vec<f64>,
 }
 
 impl GpssState {
@@ -182,6 +200,7 @@ impl Kernel for Gpss<'_> {
                 theta,
                 x: x0.to_vec(),
                 log_density,
+                scratch: Scratch::default(),
             },
             self.counts(1),
         ))
@@ -204,26 +223,32 @@ impl Kernel for Gpss<'_> {
         // log t = ℓ(r, θ) + log U, U ∈ (0, 1].
         let log_t = (d - 1) as f64 * s.r.ln() + s.log_density + (1.0 - uniform(rng)).ln();
         let mut proposals = 0u64;
-        let mut buf = vec![0.0; d];
+        let mut sc = std::mem::take(&mut s.scratch);
+        for v in [&mut sc.point, &mut sc.y, &mut sc.theta] {
+            v.resize(d, 0.0);
+        }
+        let Scratch {
+            point: buf,
+            y,
+            theta: theta_new,
+        } = &mut sc;
         // 1. Direction: y uniform on the great subsphere orthogonal to θ.
-        let mut y = vec![0.0; d];
-        fill_standard_normal(rng, &mut y);
+        fill_standard_normal(rng, y);
         let dot: f64 = y.iter().zip(&s.theta).map(|(a, b)| a * b).sum();
         y.iter_mut().zip(&s.theta).for_each(|(a, t)| *a -= dot * t);
-        let ny = norm(&y);
+        let ny = norm(y);
         y.iter_mut().for_each(|v| *v /= ny);
         let log_r_term = (d - 1) as f64 * s.r.ln();
-        let mut theta_new = vec![0.0; d];
         let mut lp_new = s.log_density;
         shrink_angle(rng, self.max_proposals, &mut proposals, |omega| {
             let (sn, cs) = omega.sin_cos();
-            for ((t, a), b) in theta_new.iter_mut().zip(&s.theta).zip(&y) {
+            for ((t, a), b) in theta_new.iter_mut().zip(&s.theta).zip(y.iter()) {
                 *t = cs * a + sn * b;
             }
-            let n = norm(&theta_new);
+            let n = norm(theta_new);
             theta_new.iter_mut().for_each(|v| *v /= n);
-            self.point(s.r, &theta_new, &mut buf);
-            lp_new = self.target.log_density(&buf);
+            self.point(s.r, theta_new, buf);
+            lp_new = self.target.log_density(buf);
             log_r_term + lp_new > log_t
         })
         .map_err(|e| give_up("direction", e))?;
@@ -237,8 +262,8 @@ impl Kernel for Gpss<'_> {
             self.max_proposals,
             &mut proposals,
             |r| {
-                self.point(r, &theta_new, &mut buf);
-                let lp = self.target.log_density(&buf);
+                self.point(r, theta_new, buf);
+                let lp = self.target.log_density(buf);
                 // The loop returns at its first point inside: keep that point's value.
                 let inside = (d - 1) as f64 * r.ln() + lp > log_t;
                 if inside {
@@ -249,11 +274,12 @@ impl Kernel for Gpss<'_> {
         )
         .map_err(|e| give_up("radius", e))?;
         evals += proposals;
-        self.point(r_new, &theta_new, &mut buf);
-        let step_length = distance(&buf, &s.x);
+        self.point(r_new, theta_new, buf);
+        let step_length = distance(buf, &s.x);
         s.r = r_new;
-        s.theta = theta_new;
-        s.x = buf;
+        std::mem::swap(&mut s.theta, theta_new);
+        std::mem::swap(&mut s.x, buf);
+        s.scratch = sc;
         s.log_density = lp_r;
         Ok(SliceInfo {
             evaluations: self.counts(evals),
