@@ -103,7 +103,17 @@ impl Covariance {
     /// Z ~ N(0, I) independent (the Ornstein–Uhlenbeck marginal at `a = e^{−t}`); keeps
     /// the isotropic / diagonal / full kind. `a` must lie in [0, 1].
     pub fn ou_blend(&self, a: f64, d: usize) -> Self {
-        let (a2, b2) = (a * a, 1.0 - a * a);
+        self.blend(a * a, 1.0 - a * a, d)
+    }
+
+    /// `Σ + s² I`: the covariance of `X + s Z` for `X ~ N(μ, Σ)`, `Z ~ N(0, I)` (the
+    /// Gaussian smoothing of walk-jump sampling). `s² ≥ 0`.
+    pub fn plus_isotropic(&self, s2: f64, d: usize) -> Self {
+        self.blend(1.0, s2, d)
+    }
+
+    /// `a2 Σ + b2 I` for `a2, b2 ≥ 0`, not both 0.
+    fn blend(&self, a2: f64, b2: f64, d: usize) -> Self {
         match self {
             Covariance::Isotropic(v) => Covariance::Isotropic(a2 * v + b2),
             Covariance::Diagonal(v) => {
@@ -118,8 +128,8 @@ impl Covariance {
                         m[i * d + j] = a2 * lij + if i == j { b2 } else { 0.0 };
                     }
                 }
-                Covariance::full("ou_blend", &m, d)
-                    .expect("a² Σ + (1 − a²) I is SPD for SPD Σ and a in [0, 1]")
+                Covariance::full("blend", &m, d)
+                    .expect("a2 Σ + b2 I is SPD for SPD Σ, a2, b2 >= 0 not both 0")
             }
         }
     }
@@ -262,6 +272,9 @@ impl Target for Gaussian {
         Some(0.0)
     }
     fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
+        Some(self)
+    }
+    fn smoothable(&self) -> Option<&dyn sampo_core::Smoothable> {
         Some(self)
     }
 }

@@ -38,6 +38,7 @@ pub mod pair_potential;
 pub mod phi4;
 pub mod presets;
 pub mod quadrature;
+pub mod smoothing;
 pub mod rings;
 
 #[cfg(test)]
@@ -57,3 +58,4 @@ pub use pair_potential::{LennardJones, MultiDoubleWell};
 pub use phi4::Phi4;
 pub use presets::{PRESETS, PresetInfo, preset, preset_descriptions, preset_mixture, preset_names};
 pub use rings::Rings;
+pub use smoothing::SmoothedMixture;

@@ -897,6 +897,9 @@ impl Target for GaussianMixture {
     fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
         Some(self)
     }
+    fn smoothable(&self) -> Option<&dyn sampo_core::Smoothable> {
+        Some(self)
+    }
 }
 
 impl GradTarget for GaussianMixture {

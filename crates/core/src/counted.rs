@@ -410,6 +410,11 @@ macro_rules! counting_impls {
                 // Exact draws are not target evaluations: they are not counted.
                 self.$inner.exact_sampler()
             }
+            fn smoothable(&self) -> Option<&dyn crate::Smoothable> {
+                // Smoothed densities are not evaluations of the target: the sampler
+                // that uses them counts them (`crate::Smoothable`).
+                self.$inner.smoothable()
+            }
             fn data_terms(&self) -> u64 {
                 self.terms
             }

@@ -10,6 +10,7 @@
 //! - [`Kernel`] and [`Runner`]: BlackJAX-style `init`/`step` kernels driven by a
 //!   runner with warm-up, thinning, observers and bit-exact checkpoint/resume;
 //! - [`Run`]: the record every sampler returns;
+//! - [`Smoothable`]: targets whose Gaussian convolutions are closed form;
 //! - [`CoreError`]: one error enum; [`validate`] checks for fallible constructors.
 
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod qmc;
 pub mod rng;
 mod run;
 mod runner;
+mod smoothing;
 mod target;
 pub mod validate;
 
@@ -43,4 +45,5 @@ pub use population::PopulationKernel;
 pub use rng::StreamRng;
 pub use run::{Diagnostics, Run};
 pub use runner::{Chains, Engine, Outcome, Population, RunConfig, Runner};
+pub use smoothing::{Smoothable, Smoothed, SmoothingGeometry};
 pub use target::{ExactSampler, FiniteSumTarget, GradTarget, Target, check_dim};

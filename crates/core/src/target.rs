@@ -8,7 +8,7 @@
 //! the layout of [`crate::Particles`].
 
 use crate::rng::StreamRng;
-use crate::{CoreError, Particles};
+use crate::{CoreError, Particles, Smoothable};
 use rayon::prelude::*;
 
 /// An unnormalized density on R^d.
@@ -42,6 +42,13 @@ pub trait Target: Send + Sync {
     /// [`ExactSampler`] override this to return `Some(self)` so that code holding a
     /// `dyn Target` (the harness, the metrics' noise floors) can draw exact samples.
     fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
+        None
+    }
+
+    /// The target's closed-form Gaussian convolutions, if it has them (Gaussians and
+    /// Gaussian mixtures): implementors of [`Smoothable`] return `Some(self)`, as for
+    /// [`Target::exact_sampler`].
+    fn smoothable(&self) -> Option<&dyn Smoothable> {
         None
     }
 
@@ -166,6 +173,7 @@ macro_rules! forward_target {
             fn log_density_batch(&self, xs: &[f64], out: &mut [f64]) { (**self).log_density_batch(xs, out) }
             fn log_z(&self) -> Option<f64> { (**self).log_z() }
             fn exact_sampler(&self) -> Option<&dyn ExactSampler> { (**self).exact_sampler() }
+            fn smoothable(&self) -> Option<&dyn Smoothable> { (**self).smoothable() }
             fn data_terms(&self) -> u64 { (**self).data_terms() }
         }
         impl<T: GradTarget + ?Sized> GradTarget for $ptr {

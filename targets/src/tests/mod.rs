@@ -10,4 +10,5 @@ mod gradients;
 mod log_z;
 pub(crate) mod lse;
 mod ou_marginal;
+mod smoothing;
 mod stats;
