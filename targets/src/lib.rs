@@ -38,8 +38,8 @@ pub mod pair_potential;
 pub mod phi4;
 pub mod presets;
 pub mod quadrature;
-pub mod smoothing;
 pub mod rings;
+pub mod smoothing;
 
 #[cfg(test)]
 mod tests;

@@ -211,7 +211,10 @@ mod tests {
         // [[2, 1], [1, 2]]: eigenvalues 1 and 3 (eigenvector (1, −1) is orthogonal to
         // the all-ones start a power iteration would use).
         let ev = symmetric_eigenvalues(&[2.0, 1.0, 1.0, 2.0], 2);
-        assert!((ev[0] - 1.0).abs() < 1e-14 && (ev[1] - 3.0).abs() < 1e-14, "{ev:?}");
+        assert!(
+            (ev[0] - 1.0).abs() < 1e-14 && (ev[1] - 3.0).abs() < 1e-14,
+            "{ev:?}"
+        );
         // Trace and determinant of the 3 × 3 SPD matrix below: Σλ = 9, Πλ = det.
         let a = [4.0, 2.0, 0.4, 2.0, 3.0, 0.5, 0.4, 0.5, 2.0];
         let ev = symmetric_eigenvalues(&a, 3);
@@ -220,7 +223,10 @@ mod tests {
         assert!((ev.iter().product::<f64>() - det).abs() < 1e-12 * det);
         assert!(ev.windows(2).all(|w| w[0] <= w[1]));
         // A diagonal matrix is already converged.
-        assert_eq!(symmetric_eigenvalues(&[5.0, 0.0, 0.0, 0.5], 2), vec![0.5, 5.0]);
+        assert_eq!(
+            symmetric_eigenvalues(&[5.0, 0.0, 0.0, 0.5], 2),
+            vec![0.5, 5.0]
+        );
     }
 
     #[test]

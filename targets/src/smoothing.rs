@@ -41,9 +41,11 @@ impl SmoothedMixture {
             .map(|c| mixture.covariance(c).plus_isotropic(s2, d))
             .collect();
         let means: Vec<Vec<f64>> = (0..k).map(|c| mixture.mean(c).to_vec()).collect();
-        let smoothed = GaussianMixture::new(mixture.weights().to_vec(), means, covs)
-            .map_err(|e| CoreError::Config {
-                message: format!("smoothing at s² = {s2}: {e}"),
+        let smoothed =
+            GaussianMixture::new(mixture.weights().to_vec(), means, covs).map_err(|e| {
+                CoreError::Config {
+                    message: format!("smoothing at s² = {s2}: {e}"),
+                }
             })?;
         let posterior = (0..k)
             .map(|c| posterior_terms(mixture.covariance(c), mixture.mean(c), s2, d))
@@ -72,7 +74,12 @@ impl SmoothedMixture {
 }
 
 /// `(C, C S⁻¹ μ, C / s²)` for one component `N(μ, S)` (module docs).
-fn posterior_terms(s: &Covariance, mu: &[f64], s2: f64, d: usize) -> (Covariance, Vec<f64>, Vec<f64>) {
+fn posterior_terms(
+    s: &Covariance,
+    mu: &[f64],
+    s2: f64,
+    d: usize,
+) -> (Covariance, Vec<f64>, Vec<f64>) {
     let (cov, c_dense) = match s {
         Covariance::Isotropic(v) => {
             let c = v * s2 / (v + s2);
@@ -235,7 +242,10 @@ impl Gaussian {
 
 impl Smoothable for Gaussian {
     fn smoothed(&self, variance: f64) -> Result<Box<dyn Smoothed>, CoreError> {
-        Ok(Box::new(SmoothedMixture::new(&self.as_mixture(), variance)?))
+        Ok(Box::new(SmoothedMixture::new(
+            &self.as_mixture(),
+            variance,
+        )?))
     }
     fn smoothing_geometry(&self) -> SmoothingGeometry {
         self.as_mixture().smoothing_geometry()

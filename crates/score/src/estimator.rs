@@ -21,6 +21,9 @@
 //!   the largest. NaN and −∞ log densities get weight 0. If every weight is 0 the
 //!   target gave no information: **fallback** `ε̄ = 0`, i.e. `m̂ = c` (never NaN);
 //!   counted in [`Workspace::fallbacks`].
+//! - **Gradient-based IS** ([`PosteriorMean::importance_gradient`]): the same draws
+//!   and weights, averaging `s ∇log π̃(x0_i)` instead of `ε_i` (SLIPS
+//!   `score_mc_est_grad_based`; walk-jump's second Monte Carlo estimator).
 //! - **ULA** ([`PosteriorMean::ula`], rdMC's Algorithm 2): `chains`
 //!   `sampo_langevin::Ula` chains on q with step `τ = min(step_scale · v, max_step)`,
 //!   started from the Gaussian factor (or at its centre); `m̂` = mean of the final
@@ -38,7 +41,7 @@
 //! or the final iterate of chain 0 (ULA, MALA).
 //!
 //! **Cost.** Every call returns the evaluations it spent, exactly: IS `samples`
-//! density evaluations; ULA `chains · (steps + 1)` gradient evaluations (one at each
+//! density evaluations; gradient-based IS `samples` gradient evaluations; ULA `chains · (steps + 1)` gradient evaluations (one at each
 //! chain's start); MALA its IS draws plus `chains · (steps + 1)` gradient
 //! evaluations, less the proposals that overflowed to ±∞ (rejected unevaluated).
 //! Data terms of a finite-sum target are counted on top.
@@ -162,6 +165,24 @@ impl<'a, T: Target + ?Sized> PosteriorMean<'a, T> {
     /// normalizing sum `Σ w_i` (0 when every weight vanished) and leaves the
     /// unnormalized weights `w_i = exp(log w_i − max)` in `ws.logw`.
     fn is_weights(&self, variance: f64, plan: &IsConfig, ws: &mut Workspace) -> f64 {
+        self.is_weights_with(
+            variance,
+            plan,
+            ws,
+            None::<fn(&[f64], &mut [f64], &mut [f64])>,
+        )
+    }
+
+    /// [`Self::is_weights`]; with `grad_eval` the draws are evaluated by it (log
+    /// densities and gradients, into `ws.grads`) and `ε̄ = s Σ w̄_i ∇log π̃(x0_i)`
+    /// instead of `Σ w̄_i ε_i` (the gradient-based estimator).
+    fn is_weights_with(
+        &self,
+        variance: f64,
+        plan: &IsConfig,
+        ws: &mut Workspace,
+        grad_eval: Option<impl FnOnce(&[f64], &mut [f64], &mut [f64])>,
+    ) -> f64 {
         let d = ws.center.len();
         let n = plan.samples;
         let s = variance.sqrt();
@@ -182,8 +203,16 @@ impl<'a, T: Target + ?Sized> PosteriorMean<'a, T> {
                 *xv = c + s * e;
             }
         }
-        self.target
-            .log_density_batch(&ws.xs[..n * d], &mut ws.logw[..n]);
+        let with_grad = grad_eval.is_some();
+        match grad_eval {
+            Some(eval) => {
+                ws.grads.resize(n * d, 0.0);
+                eval(&ws.xs[..n * d], &mut ws.grads[..n * d], &mut ws.logw[..n]);
+            }
+            None => self
+                .target
+                .log_density_batch(&ws.xs[..n * d], &mut ws.logw[..n]),
+        }
         if n_def > 0 {
             // Balance-heuristic weights of the two-component proposal (module docs):
             // log φ(ε)/q(ε) = −ln[(1 − f) + f κ^{−d} exp(|ε|² (1 − 1/κ²)/2)].
@@ -215,16 +244,27 @@ impl<'a, T: Target + ?Sized> PosteriorMean<'a, T> {
             return 0.0;
         }
         let mut total = 0.0;
-        for (w, er) in ws.logw.iter_mut().zip(ws.eps.chunks_exact(d)) {
+        // The field averaged: the noise ε_i, or s ∇log π̃(x0_i) (gradient-based).
+        let (field, field_scale) = if with_grad {
+            (&ws.grads, s)
+        } else {
+            (&ws.eps, 1.0)
+        };
+        for (w, er) in ws.logw.iter_mut().zip(field.chunks_exact(d)) {
             // l − max ≤ 0; NaN and −∞ give weight 0 (a +∞ log density makes every
             // weight NaN or 0, hence the fallback).
             let v = (*w - max).exp();
-            let v = if v.is_finite() { v } else { 0.0 };
+            let v = if v.is_finite() && er.iter().all(|g| g.is_finite()) {
+                v
+            } else {
+                0.0
+            };
             *w = v;
             if v > 0.0 {
                 total += v;
+                let vs = v * field_scale;
                 for (e, ej) in ws.eps_bar.iter_mut().zip(er) {
-                    *e += v * ej;
+                    *e += vs * ej;
                 }
             }
         }
@@ -306,6 +346,38 @@ fn failure(reason: String) -> Divergence {
 }
 
 impl<'a, T: GradTarget + ?Sized> PosteriorMean<'a, T> {
+    /// The **gradient-based** importance estimator (SLIPS
+    /// `score_mc_est_grad_based`): the same draws and weights as
+    /// [`PosteriorMean::importance`], but `ε̄ = s Σ w̄_i ∇log π̃(x0_i)`, from
+    /// `∇log p(c) = E_q[∇log π̃(X)]` for the smoothing `p = π ∗ N(0, v I)` at the
+    /// centre c (differentiate `∫ π̃(c − u) N(u; 0, v I) du` under the integral). It
+    /// estimates the same posterior mean `c + s ε̄` with lower variance where π̃ is
+    /// smooth on the scale s. A draw whose gradient is not finite gets weight 0.
+    /// Cost: `samples` fused value-and-gradient evaluations.
+    pub fn importance_gradient(
+        &self,
+        f: &Factor<'_>,
+        plan: &IsConfig,
+        ws: &mut Workspace,
+    ) -> Result<Estimate, Divergence> {
+        self.prepare(f, ws)?;
+        let target = self.target;
+        let total = self.is_weights_with(
+            f.variance,
+            plan,
+            ws,
+            Some(|xs: &[f64], g: &mut [f64], out: &mut [f64]| {
+                target.log_density_grad_batch(xs, g, out)
+            }),
+        );
+        let n = plan.samples as u64;
+        Ok(Estimate {
+            evaluations: EvalCounts::gradient(n).with_data_terms(n * self.target.data_terms()),
+            fallback: total <= 0.0,
+            ..Default::default()
+        })
+    }
+
     /// ULA chains on q (module docs); `draw` receives chain 0's final iterate.
     pub fn ula(
         &self,

@@ -27,6 +27,8 @@ pub struct Workspace {
     #[serde(skip)]
     pub(crate) eps_bar: Vec<f64>,
     #[serde(skip)]
+    pub(crate) grads: Vec<f64>,
+    #[serde(skip)]
     pub(crate) shift: Vec<f64>,
     #[serde(skip)]
     pub(crate) starts: Vec<usize>,
@@ -52,6 +54,7 @@ impl Workspace {
             logw: Vec::new(),
             sum: vec![0.0; d],
             eps_bar: vec![0.0; d],
+            grads: Vec::new(),
             shift: vec![0.0; d],
             starts: Vec::new(),
         }

@@ -37,6 +37,7 @@ fn mean_se(reps: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>) {
 #[derive(Clone, Copy, Debug)]
 enum Which {
     Is(Proposal),
+    IsGradient,
     Ula,
     Mala,
 }
@@ -60,6 +61,7 @@ fn estimate(which: Which, c: &[f64], v: f64, rep: u64) -> (Vec<f64>, sampo_score
     };
     let e = match which {
         Which::Is(_) => est.importance(&f, &is, &mut ws, None),
+        Which::IsGradient => est.importance_gradient(&f, &is, &mut ws),
         Which::Ula => est.ula(
             &f,
             &UlaChainsConfig {
@@ -101,6 +103,7 @@ fn every_estimator_recovers_the_gaussian_posterior_mean_and_reports_its_cost() {
             Which::Is(Proposal::Lattice),
             Which::Is(Proposal::Iid),
             Which::Is(Proposal::Antithetic),
+            Which::IsGradient,
             Which::Mala,
             Which::Ula,
         ] {

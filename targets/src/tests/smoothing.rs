@@ -146,7 +146,11 @@ fn smoothing_geometry_of_the_benchmark_mixtures() {
     assert!((g.radius - 10.0).abs() < 1e-12 && (g.floor_variance - 0.7).abs() < 1e-15);
     assert!(g.center.iter().all(|c| c.abs() < 1e-12));
     let z = GaussianMixture::zodmc_gmm2d().smoothing_geometry();
-    assert!((z.floor_variance - 0.1).abs() < 1e-12, "{}", z.floor_variance);
+    assert!(
+        (z.floor_variance - 0.1).abs() < 1e-12,
+        "{}",
+        z.floor_variance
+    );
     // Centre Σ w_k μ_k = (0.3·9 + 0.4·11, 0.2·11 + 0.3·9) = (7.1, 4.9); the farthest
     // mean is (0, 11), at |(−7.1, 6.1)| (the origin is at 8.6, (11, 0) at 6.3).
     assert!((z.center[0] - 7.1).abs() < 1e-12 && (z.center[1] - 4.9).abs() < 1e-12);
