@@ -351,8 +351,11 @@ impl<'a, T: GradTarget + ?Sized> PosteriorMean<'a, T> {
     /// [`PosteriorMean::importance`], but `ε̄ = s Σ w̄_i ∇log π̃(x0_i)`, from
     /// `∇log p(c) = E_q[∇log π̃(X)]` for the smoothing `p = π ∗ N(0, v I)` at the
     /// centre c (differentiate `∫ π̃(c − u) N(u; 0, v I) du` under the integral). It
-    /// estimates the same posterior mean `c + s ε̄` with lower variance where π̃ is
-    /// smooth on the scale s. A draw whose gradient is not finite gets weight 0.
+    /// estimates the same posterior mean `c + s ε̄`; its variance is lower where π̃
+    /// varies slowly on the scale s and higher where the modes are narrow (on the
+    /// ZOD-MC mixture at v = 9, whose components have variances down to 0.1, its
+    /// replicate spread was 7× the plain estimator's: measured in sampo-walkjump's
+    /// tests). A draw whose gradient is not finite gets weight 0.
     /// Cost: `samples` fused value-and-gradient evaluations.
     pub fn importance_gradient(
         &self,

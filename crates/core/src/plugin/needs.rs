@@ -13,6 +13,10 @@ pub struct Needs {
     pub finite_sum: bool,
     /// A GPU device.
     pub device: bool,
+    /// Closed-form Gaussian smoothing (`crate::Smoothable`: Gaussians and Gaussian
+    /// mixtures), for walk-jump's analytic smoothed scores.
+    #[serde(default)]
+    pub smoothing: bool,
 }
 
 impl Needs {
@@ -22,6 +26,7 @@ impl Needs {
         gradient: false,
         finite_sum: false,
         device: false,
+        smoothing: false,
     };
     /// The log density and its gradient.
     pub const GRADIENT: Needs = Needs {
@@ -29,6 +34,7 @@ impl Needs {
         gradient: true,
         finite_sum: false,
         device: false,
+        smoothing: false,
     };
     /// A finite-sum posterior (with gradients).
     pub const FINITE_SUM: Needs = Needs {
@@ -36,6 +42,16 @@ impl Needs {
         gradient: true,
         finite_sum: true,
         device: false,
+        smoothing: false,
+    };
+
+    /// Closed-form smoothing only (walk-jump with analytic scores).
+    pub const SMOOTHING: Needs = Needs {
+        density: false,
+        gradient: false,
+        finite_sum: false,
+        device: false,
+        smoothing: true,
     };
 
     /// The needs not met by `provided`, named (empty when all are met).
@@ -53,6 +69,9 @@ impl Needs {
         if self.device && !provided.device {
             m.push("device");
         }
+        if self.smoothing && !provided.smoothing {
+            m.push("closed-form Gaussian smoothing");
+        }
         m
     }
 }
@@ -65,6 +84,7 @@ impl std::fmt::Display for Needs {
             (self.gradient, "gradient"),
             (self.finite_sum, "finite sum"),
             (self.device, "device"),
+            (self.smoothing, "smoothing"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))

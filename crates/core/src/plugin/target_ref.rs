@@ -55,10 +55,14 @@ impl AnyTarget {
 
     /// What the target provides.
     pub fn provides(&self) -> Needs {
-        match self {
+        let base = match self {
             AnyTarget::Density(_) => Needs::DENSITY,
             AnyTarget::Gradient(_) => Needs::GRADIENT,
             AnyTarget::FiniteSum(_) => Needs::FINITE_SUM,
+        };
+        Needs {
+            smoothing: self.density().smoothable().is_some(),
+            ..base
         }
     }
 }
@@ -145,6 +149,12 @@ impl<'a> TargetRef<'a> {
     /// The counter every view counts into.
     pub fn counter(&self) -> &'a Counter {
         self.counter
+    }
+
+    /// The target's closed-form Gaussian smoothing, if it has one (evaluations of
+    /// the smoothed densities are not counted here: the sampler counts them).
+    pub fn smoothable(&self) -> Option<&'a dyn crate::Smoothable> {
+        self.target.density().smoothable()
     }
 
     /// The target's exact sampler, if it has one (draws are not counted).
