@@ -17,5 +17,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_baselines::samplers())
             .with(sampo_nuts::samplers())
             .with(sampo_slice::samplers())
+            .with(sampo_walkjump::samplers())
     })
 }

@@ -212,6 +212,36 @@ fn the_slice_samplers_are_pinned() {
     }
 }
 
+/// Walk-jump through its registry entry (defaults: 64 measurements, analytic
+/// scores, underdamped walks) on the 8-Gaussians mixture: 4 particles from
+/// N(0, I), seed 3; the first two samples.
+#[test]
+fn walkjump_is_pinned() {
+    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(sampo_targets::GaussianMixture::eight_gaussians()));
+    let built = sampo_bench::registry::registry()
+        .build_named("walkjump")
+        .unwrap();
+    let job = Job {
+        n: 4,
+        budget: sampo_core::plugin::Budget::gradient(984),
+        chains: None,
+        seed: 3,
+        init: Init::Normal { scale: 1.0 },
+    };
+    let run = built
+        .sampler
+        .run(
+            TargetRef::new(&t, &sampo_core::Counter::new()),
+            &job,
+            Control::none(),
+        )
+        .unwrap()
+        .finished()
+        .unwrap();
+    pin("walkjump", &run.samples.as_slice()[..4], &GOLDEN_WALKJUMP);
+}
+
 /// Whether nuts-rs's SIMD dispatch runs its AVX2/FMA kernels on this machine.
 fn pulp_takes_x86_v3() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -297,4 +327,10 @@ const GOLDEN_SLICE: [f64; 4] = [
     -0.5160255445472888,
     -0.17229692570253796,
     -0.05730661620078892,
+];
+const GOLDEN_WALKJUMP: [f64; 4] = [
+    0.06511714841037472,
+    10.466310925678844,
+    9.543230970692235,
+    -0.3266194153148084,
 ];

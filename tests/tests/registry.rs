@@ -279,7 +279,8 @@ fn a_target_without_what_the_sampler_needs_is_refused_by_name() {
     let t = AnyTarget::Density(Box::new(DensityOnly));
     for e in registry().entries() {
         let built = registry().build_named(e.name).unwrap();
-        if !built.sampler.needs().gradient {
+        let needs = built.sampler.needs();
+        if !needs.gradient && !needs.smoothing {
             continue;
         }
         let counter = Counter::new();
@@ -287,8 +288,13 @@ fn a_target_without_what_the_sampler_needs_is_refused_by_name() {
             .sampler
             .run(TargetRef::new(&t, &counter), &job(1), Control::none())
             .err()
-            .unwrap_or_else(|| panic!("{} ran without a gradient", e.name));
-        assert!(err.to_string().contains("gradient"), "{}: {err}", e.name);
+            .unwrap_or_else(|| panic!("{} ran without what it needs", e.name));
+        let what = if needs.gradient {
+            "gradient"
+        } else {
+            "smoothing"
+        };
+        assert!(err.to_string().contains(what), "{}: {err}", e.name);
         assert_eq!(counter.counts().total(), 0, "{}", e.name);
     }
 }

@@ -5,7 +5,7 @@
 //! The facade re-exports the workspace crates under short names:
 //! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
 //! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`baselines`] (SMC,
-//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`slice`] (GPSS and the slice samplers), [`metrics`], and a
+//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`slice`] (GPSS and the slice samplers), [`walkjump`] (walk-jump sampling), [`metrics`], and a
 //! [`prelude`] with what a typical program needs (every sampler family included).
 
 pub use sampo_baselines as baselines;
@@ -17,6 +17,7 @@ pub use sampo_rdmc as rdmc;
 pub use sampo_score as score;
 pub use sampo_slice as slice;
 pub use sampo_targets as targets;
+pub use sampo_walkjump as walkjump;
 
 /// `use sampo::prelude::*;` brings the traits, the runner and every sampler family.
 pub mod prelude {
@@ -24,7 +25,7 @@ pub mod prelude {
     pub use sampo_core::{
         CoreError, CostUnit, Counted, Drift, EvalCounts, EvalSource, ExactSampler, FiniteSumTarget,
         GradTarget, Kernel, Observer, Outcome, Particles, PopulationKernel, Progress, Run,
-        RunConfig, Runner, StopAfter, StopFlag, Target,
+        RunConfig, Runner, Smoothable, StopAfter, StopFlag, Target,
     };
     pub use sampo_langevin::{
         DualAveraging, LangevinConfig, Mala, MalaConfig, Splitting, Ula, UlaConfig, Underdamped,
@@ -38,4 +39,5 @@ pub mod prelude {
         UnivariateConfig,
     };
     pub use sampo_targets::{TargetConfig, preset};
+    pub use sampo_walkjump::{WalkJump, WalkJumpConfig};
 }
