@@ -36,6 +36,14 @@ pub const FIGURES: &[(&str, &str)] = &[
         "GPSS paper E2: GPSS, hit-and-run, naive and tuned elliptical slice sampling on the 200-D hyperplane disk, 10⁴ iterations: TDE/it, IAT of r, mean step size, next to the paper's numbers",
     ),
     (
+        "walkjump-gmm",
+        "walk-jump (analytic scores, defaults) vs ULA, MALA, underdamped Langevin at equal gradient budget on 8 Gaussians, the ZOD-MC GMM at R = 1..26 and two-modes-8 (n = 2000): W2 with noise floor, mode-weight TV, tunnelling of x̂_m",
+    ),
+    (
+        "walkjump-kappa",
+        "condition numbers κ(m) of the OAT and AAO walk targets on N(0, diag(0.1, 10)), closed form and measured on the walk targets' Hessians",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -51,6 +59,8 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "gpss-cauchy" => crate::gpss_figures::cauchy,
         "gpss-funnel" => crate::gpss_figures::funnel,
         "gpss-hyperplane" => crate::gpss_figures::hyperplane,
+        "walkjump-gmm" => crate::walkjump_figures::gmm,
+        "walkjump-kappa" => crate::walkjump_figures::kappa,
         other => {
             return Err(BenchError::UnknownName {
                 what: "figure",

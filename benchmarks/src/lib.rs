@@ -30,5 +30,6 @@ pub mod spec;
 pub mod suite;
 pub mod throughput;
 pub mod validity;
+mod walkjump_figures;
 
 pub use error::BenchError;
