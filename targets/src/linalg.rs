@@ -202,6 +202,53 @@ pub(crate) fn quad_form_centered(p: &[f64], x: &[f64], mu: &[f64]) -> f64 {
     q
 }
 
+/// The eigenvalues of a symmetric row-major `d × d` matrix, ascending, by cyclic
+/// Jacobi rotations (Golub & Van Loan §8.5): robust for the small matrices of
+/// covariance configs, with no starting vector that could miss an eigenvector (as
+/// power iteration can). Sweeps stop when the off-diagonal mass is below
+/// `1e-28 ·` the total (relative accuracy near machine precision), or after 64
+/// sweeps (Jacobi converges quadratically: d ≤ 100 needs about 10).
+pub fn symmetric_eigenvalues(a: &[f64], d: usize) -> Vec<f64> {
+    let mut m = a.to_vec();
+    let total: f64 = m.iter().map(|v| v * v).sum();
+    for _sweep in 0..64 {
+        let off: f64 = (0..d)
+            .flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j)))
+            .map(|(i, j)| m[i * d + j] * m[i * d + j])
+            .sum();
+        if off <= 1e-28 * total {
+            break;
+        }
+        for p in 0..d {
+            for q in p + 1..d {
+                let apq = m[p * d + q];
+                if apq == 0.0 {
+                    continue;
+                }
+                // The rotation that zeroes m[p][q] (Golub & Van Loan Alg. 8.5.1).
+                let theta = (m[q * d + q] - m[p * d + p]) / (2.0 * apq);
+                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
+                let t = if theta == 0.0 { 1.0 } else { t };
+                let c = 1.0 / (t * t + 1.0).sqrt();
+                let s = t * c;
+                for k in 0..d {
+                    let (mkp, mkq) = (m[k * d + p], m[k * d + q]);
+                    m[k * d + p] = c * mkp - s * mkq;
+                    m[k * d + q] = s * mkp + c * mkq;
+                }
+                for k in 0..d {
+                    let (mpk, mqk) = (m[p * d + k], m[q * d + k]);
+                    m[p * d + k] = c * mpk - s * mqk;
+                    m[q * d + k] = s * mpk + c * mqk;
+                }
+            }
+        }
+    }
+    let mut ev: Vec<f64> = (0..d).map(|i| m[i * d + i]).collect();
+    ev.sort_by(f64::total_cmp);
+    ev
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,51 +349,4 @@ mod tests {
         assert!(Cholesky::new("cov", &[0.0], 1).is_err());
         assert!(Cholesky::new("cov", &[1.0, 1.0, 1.0, 1.0], 2).is_err());
     }
-}
-
-/// The eigenvalues of a symmetric row-major `d × d` matrix, ascending, by cyclic
-/// Jacobi rotations (Golub & Van Loan §8.5): robust for the small matrices of
-/// covariance configs, with no starting vector that could miss an eigenvector (as
-/// power iteration can). Sweeps stop when the off-diagonal mass is below
-/// `1e-28 ·` the total (relative accuracy near machine precision), or after 64
-/// sweeps (Jacobi converges quadratically: d ≤ 100 needs about 10).
-pub fn symmetric_eigenvalues(a: &[f64], d: usize) -> Vec<f64> {
-    let mut m = a.to_vec();
-    let total: f64 = m.iter().map(|v| v * v).sum();
-    for _sweep in 0..64 {
-        let off: f64 = (0..d)
-            .flat_map(|i| (0..d).filter(move |&j| j != i).map(move |j| (i, j)))
-            .map(|(i, j)| m[i * d + j] * m[i * d + j])
-            .sum();
-        if off <= 1e-28 * total {
-            break;
-        }
-        for p in 0..d {
-            for q in p + 1..d {
-                let apq = m[p * d + q];
-                if apq == 0.0 {
-                    continue;
-                }
-                // The rotation that zeroes m[p][q] (Golub & Van Loan Alg. 8.5.1).
-                let theta = (m[q * d + q] - m[p * d + p]) / (2.0 * apq);
-                let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
-                let t = if theta == 0.0 { 1.0 } else { t };
-                let c = 1.0 / (t * t + 1.0).sqrt();
-                let s = t * c;
-                for k in 0..d {
-                    let (mkp, mkq) = (m[k * d + p], m[k * d + q]);
-                    m[k * d + p] = c * mkp - s * mkq;
-                    m[k * d + q] = s * mkp + c * mkq;
-                }
-                for k in 0..d {
-                    let (mpk, mqk) = (m[p * d + k], m[q * d + k]);
-                    m[p * d + k] = c * mpk - s * mqk;
-                    m[q * d + k] = s * mpk + c * mqk;
-                }
-            }
-        }
-    }
-    let mut ev: Vec<f64> = (0..d).map(|i| m[i * d + i]).collect();
-    ev.sort_by(f64::total_cmp);
-    ev
 }

@@ -52,11 +52,12 @@ pub enum Walk {
 }
 
 /// Where the smoothed score `∇log p_{σ²/m}` comes from.
-#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Default)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum ScoreConfig {
     /// Closed form (`sampo_core::Smoothable`: Gaussians, Gaussian mixtures). Each
     /// evaluation counts as one gradient evaluation.
+    #[default]
     Analytic,
     /// Importance sampling of `E[X | ȳ]` under `N(ȳ, σ²/m I)` (the paper's eq. 4.8
     /// estimator; `sampo-score`); `samples` density evaluations per estimate.
@@ -64,12 +65,6 @@ pub enum ScoreConfig {
     /// The gradient-based variant: the same weights averaging `∇log π̃`;
     /// `samples` gradient evaluations per estimate.
     IsGradient(IsConfig),
-}
-
-impl Default for ScoreConfig {
-    fn default() -> Self {
-        ScoreConfig::Analytic
-    }
 }
 
 /// What each particle returns.

@@ -102,16 +102,13 @@ fn posterior_draws_have_the_posterior_moments() {
     let cov = [2.0, 0.6, 0.6, 1.0];
     let gauss = Gaussian::with_full_cov(vec![1.0, -1.0], &cov).unwrap();
     let p = gauss.smoothed(s2).unwrap();
-    // C = (S⁻¹ + I/s²)⁻¹ and its mean, by hand for 2 × 2.
+    // C = (S⁻¹ + I/s²)⁻¹ and its mean C (S⁻¹ μ + y/s²) with μ = (1, −1), by hand.
     let det = cov[0] * cov[3] - cov[1] * cov[1];
     let prec = [cov[3] / det, -cov[1] / det, -cov[1] / det, cov[0] / det];
     let a = [prec[0] + 1.0 / s2, prec[1], prec[2], prec[3] + 1.0 / s2];
     let da = a[0] * a[3] - a[1] * a[2];
     let c = [a[3] / da, -a[1] / da, -a[2] / da, a[0] / da];
-    let b = [
-        prec[0] * 1.0 + prec[1] * -1.0 + y[0] / s2,
-        prec[2] * 1.0 + prec[3] * -1.0 + y[1] / s2,
-    ];
+    let b = [prec[0] - prec[1] + y[0] / s2, prec[2] - prec[3] + y[1] / s2];
     let mean = [c[0] * b[0] + c[1] * b[1], c[2] * b[0] + c[3] * b[1]];
     let draws: Vec<[f64; 2]> = (0..n)
         .map(|_| {
