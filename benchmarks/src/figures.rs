@@ -351,25 +351,11 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
                 )));
             }
         }
-        let (floor, measured) = rayon::join(
-            || {
-                sampo_metrics::noise_floor::noise_floor(mix, N, 2, SEED, |a, b| {
-                    sampo_metrics::ot::w2(a, b)
-                })
-            },
-            || {
-                runs.par_iter()
-                    .map(|(_, _, ex)| -> Result<_, BenchError> {
-                        let run = ex.run.as_ref().expect("checked ok");
-                        let weights = crate::measure::run_weights(run)?;
-                        let wa = weights.as_deref();
-                        let w2 = crate::measure::two_sample("w2", &run.samples, wa, &exact, SEED)?
-                            .expect("w2 applies in 2-D");
-                        Ok((w2, crate::measure::mode_report(&run.samples, wa, mix)?))
-                    })
-                    .collect::<Vec<_>>()
-            },
-        );
+        let finished: Vec<&sampo_core::Run> = runs
+            .iter()
+            .map(|(_, _, ex)| ex.run.as_ref().expect("checked ok"))
+            .collect();
+        let (floor, measured) = mixture_scores(mix, &exact, &finished, N, SEED);
         let floor = floor?;
         if r.is_finite() {
             floor_pts.push((*r, floor.mean));
@@ -464,6 +450,40 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
         eprintln!("baselines @{m}: {what}");
     }
     Ok(())
+}
+
+/// The W2 noise floor of `mix` at n (2 repeats) and, for every run, its exact W2 to
+/// `exact` and its mode report (both weight-aware), computed in parallel: the costly
+/// part of the mixture figures.
+#[allow(clippy::type_complexity)]
+pub(crate) fn mixture_scores(
+    mix: &sampo_targets::GaussianMixture,
+    exact: &Particles,
+    runs: &[&sampo_core::Run],
+    n: usize,
+    seed: u64,
+) -> (
+    Result<sampo_metrics::noise_floor::NoiseFloor, sampo_metrics::MetricError>,
+    Vec<Result<(f64, sampo_metrics::modes::WeightedModeReport), BenchError>>,
+) {
+    rayon::join(
+        || {
+            sampo_metrics::noise_floor::noise_floor(mix, n, 2, seed, |a, b| {
+                sampo_metrics::ot::w2(a, b)
+            })
+        },
+        || {
+            runs.par_iter()
+                .map(|run| -> Result<_, BenchError> {
+                    let weights = crate::measure::run_weights(run)?;
+                    let wa = weights.as_deref();
+                    let w2 = crate::measure::two_sample("w2", &run.samples, wa, exact, seed)?
+                        .expect("w2 applies to any dimension");
+                    Ok((w2, crate::measure::mode_report(&run.samples, wa, mix)?))
+                })
+                .collect()
+        },
+    )
 }
 
 /// Palette index of black (reference lines).

@@ -7,7 +7,6 @@
 use crate::BenchError;
 use crate::figures::write_csv;
 use crate::plots::{self, Axes, Series};
-use rayon::prelude::*;
 use sampo_core::plugin::{AnyTarget, TargetRef};
 use sampo_core::{
     Counter, ExactSampler, GradTarget, Particles, PopulationKernel, Smoothable, Target,
@@ -267,22 +266,11 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
                 )));
             }
         }
-        let (floor, measured) = rayon::join(
-            || {
-                sampo_metrics::noise_floor::noise_floor(mix, N, 2, SEED, |a, b| {
-                    sampo_metrics::ot::w2(a, b)
-                })
-            },
-            || {
-                runs.par_iter()
-                    .map(|ex| -> Result<_, BenchError> {
-                        let run = ex.run.as_ref().expect("checked ok");
-                        let w2 = sampo_metrics::ot::w2(&run.samples, &exact)?;
-                        Ok((w2, crate::measure::mode_report(&run.samples, None, mix)?))
-                    })
-                    .collect::<Vec<_>>()
-            },
-        );
+        let finished: Vec<&sampo_core::Run> = runs
+            .iter()
+            .map(|ex| ex.run.as_ref().expect("checked ok"))
+            .collect();
+        let (floor, measured) = crate::figures::mixture_scores(mix, &exact, &finished, N, SEED);
         let floor = floor?;
         let (switches, changed, traces) = tunnelling(mix, 500, 8, SEED)?;
         if r.is_finite() {
