@@ -37,7 +37,7 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     (
         "walkjump-gmm",
-        "walk-jump (analytic scores, defaults) vs ULA, MALA, underdamped Langevin at equal gradient budget on 8 Gaussians, the ZOD-MC GMM at R = 1..26 and two-modes-8 (n = 2000): W2 with noise floor, mode-weight TV, tunnelling of x̂_m",
+        "walk-jump (analytic scores, defaults) vs ULA, MALA, underdamped Langevin, tempered SMC and parallel tempering at equal gradient budget on 8 Gaussians, the ZOD-MC GMM at R = 1..26 and two-modes-8 (n = 2000): W2 with noise floor, mode-weight TV, tunnelling of x̂_m",
     ),
     (
         "walkjump-kappa",
@@ -237,7 +237,7 @@ fn w2_noise_floor(out: &Path) -> Result<(), BenchError> {
 /// Standard deviation of the SMC and PT reference in `rdmc-gmm`: the farthest
 /// ZOD-MC mode (R = 26, mean (21.3, 21.3), at distance 30) sits 1.4 reference
 /// deviations out in each coordinate.
-const TEMPERED_REFERENCE_SCALE: f64 = 15.0;
+pub(crate) const TEMPERED_REFERENCE_SCALE: f64 = 15.0;
 
 /// The rdMC anchor (samplers-a.md §1.6–1.7, ZOD-MC's radius study): rdMC with its
 /// default config against ULA and MALA (step 0.05, chains from N(0, I), one chain per

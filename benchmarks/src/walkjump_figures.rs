@@ -1,7 +1,8 @@
 //! Walk-jump figures (docs/walkjump.md): `walkjump-kappa`, the closed-form
 //! condition numbers of the one-at-a-time and all-at-once chains with the values
 //! measured on the walk targets' Hessians; `walkjump-gmm`, walk-jump with analytic
-//! scores against ULA, MALA and underdamped Langevin at equal gradient budget on 8
+//! scores against ULA, MALA, underdamped Langevin, tempered SMC and parallel
+//! tempering at equal gradient budget on 8
 //! Gaussians, the ZOD-MC radius study and two-modes-8, with a tunnelling count.
 
 use crate::BenchError;
@@ -205,11 +206,19 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
     // The same chain with a posterior draw as output (no under-dispersion).
     let mut draw = crate::spec::sampler("walkjump", &["output=posterior-draw".to_string()])?;
     draw.label = "walkjump-draw".into();
+    // The tempered baselines start from the wide reference of the rdMC figure: from
+    // N(0, I) no tempered path reaches modes at radius 26.
+    let wide = [format!(
+        "reference.scale={}",
+        crate::figures::TEMPERED_REFERENCE_SCALE
+    )];
     let baselines = [
         draw,
         crate::spec::sampler("ula", &[])?,
         crate::spec::sampler("mala", &[])?,
         crate::spec::sampler("underdamped", &[])?,
+        crate::spec::sampler("smc", &wide)?,
+        crate::spec::sampler("pt", &wide)?,
     ];
     let per = walkjump
         .built
