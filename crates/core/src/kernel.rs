@@ -92,3 +92,43 @@ pub trait Kernel: Sync {
         None
     }
 }
+
+/// The mean of the acceptance probabilities reported by the steps (or particles)
+/// that had one: unadjusted steps report `None` and are left out of the mean.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MeanAcceptance {
+    sum: f64,
+    count: usize,
+}
+
+impl MeanAcceptance {
+    /// Adds one report (`None`: no Metropolis step, ignored).
+    pub fn add(&mut self, acceptance: Option<f64>) {
+        if let Some(a) = acceptance {
+            self.sum += a;
+            self.count += 1;
+        }
+    }
+
+    /// The mean, or `None` if nothing reported one.
+    pub fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| self.sum / self.count as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MeanAcceptance;
+
+    #[test]
+    fn mean_acceptance_skips_unadjusted_reports() {
+        let mut m = MeanAcceptance::default();
+        assert_eq!(m.mean(), None);
+        m.add(None);
+        assert_eq!(m.mean(), None);
+        m.add(Some(0.5));
+        m.add(None);
+        m.add(Some(1.0));
+        assert_eq!(m.mean(), Some(0.75));
+    }
+}

@@ -38,7 +38,7 @@ pub use chain_buf::{ChainBuf, PAD as CHAIN_BUF_PAD};
 pub use counted::{CostUnit, Counted, CountedRef, Counter, EvalCounts, EvalSource};
 pub use drift::{Drift, DriftEval};
 pub use error::{CoreError, Divergence};
-pub use kernel::{Kernel, StepInfo};
+pub use kernel::{Kernel, MeanAcceptance, StepInfo};
 pub use observer::{Observer, Phase, Progress, StopAfter, StopFlag};
 pub use particles::Particles;
 pub use population::PopulationKernel;

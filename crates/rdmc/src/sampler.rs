@@ -32,8 +32,8 @@ use crate::score::{ScoreAt, ScoreEstimator};
 use rayon::prelude::*;
 use sampo_core::rng::{StreamRng, fill_standard_normal, stream};
 use sampo_core::{
-    CoreError, Counted, Diagnostics, EvalCounts, EvalSource, GradTarget, Kernel, Outcome,
-    Particles, PopulationKernel, Run, RunConfig, Runner, StepInfo,
+    CoreError, Counted, Diagnostics, EvalCounts, EvalSource, GradTarget, Kernel, MeanAcceptance,
+    Outcome, Particles, PopulationKernel, Run, RunConfig, Runner, StepInfo,
 };
 use sampo_langevin::{Ula, UlaConfig, UlaState};
 use sampo_score::Workspace;
@@ -449,17 +449,14 @@ impl<T: GradTarget + ?Sized> PopulationKernel for RdmcKernel<'_, T> {
                 Phase::Output => self.rdmc.times[self.config().schedule.steps],
             },
         };
-        let (mut acc, mut n_acc) = (0.0, 0usize);
+        let mut acc = MeanAcceptance::default();
         for r in results {
             let s = r?;
             info.evaluations += s.evaluations;
             info.fallbacks += s.fallbacks;
-            if let Some(a) = s.acceptance {
-                acc += a;
-                n_acc += 1;
-            }
+            acc.add(s.acceptance);
         }
-        info.acceptance = (n_acc > 0).then(|| acc / n_acc as f64);
+        info.acceptance = acc.mean();
         Ok(info)
     }
 

@@ -25,7 +25,9 @@ use crate::scores::{Conditional, Estimated, Joint, Scores};
 use crate::walk::{WalkError, walk_drift, walk_target};
 use rayon::prelude::*;
 use sampo_core::rng::{StreamRng, fill_standard_normal, split, stream};
-use sampo_core::{CoreError, Diagnostics, EvalCounts, Particles, PopulationKernel, StepInfo};
+use sampo_core::{
+    CoreError, Diagnostics, EvalCounts, MeanAcceptance, Particles, PopulationKernel, StepInfo,
+};
 use sampo_score::Workspace;
 use serde::{Deserialize, Serialize};
 
@@ -301,16 +303,13 @@ impl PopulationKernel for WalkJumpKernel<'_> {
             acceptance: None,
             m: step,
         };
-        let (mut acc, mut n_acc) = (0.0, 0usize);
+        let mut acc = MeanAcceptance::default();
         for r in results {
             let (e, a) = r?;
             info.evaluations += e;
-            if let Some(a) = a {
-                acc += a;
-                n_acc += 1;
-            }
+            acc.add(a);
         }
-        info.acceptance = (n_acc > 0).then(|| acc / n_acc as f64);
+        info.acceptance = acc.mean();
         Ok(info)
     }
 

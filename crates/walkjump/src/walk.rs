@@ -15,7 +15,7 @@
 
 use crate::config::{Resolved, Walk};
 use sampo_core::rng::StreamRng;
-use sampo_core::{CoreError, Drift, EvalCounts, GradTarget, Kernel, StepInfo};
+use sampo_core::{CoreError, Drift, EvalCounts, GradTarget, Kernel, MeanAcceptance, StepInfo};
 use sampo_langevin::{Mala, MalaConfig, Splitting, Ula, UlaConfig, Underdamped, UnderdampedConfig};
 
 /// What one walk spent, and its mean MALA acceptance.
@@ -49,7 +49,7 @@ fn run<K: Kernel>(
 ) -> Result<WalkCost, WalkError> {
     let (mut state, mut evaluations) = k.init(y, rng).map_err(WalkError::Init)?;
     let tuning = k.initial_tuning();
-    let (mut acc, mut n_acc) = (0.0, 0usize);
+    let mut acc = MeanAcceptance::default();
     for step in 1..=steps {
         let info = k
             .step(&tuning, &mut state, rng)
@@ -58,15 +58,12 @@ fn run<K: Kernel>(
                 reason: e.reason,
             })?;
         evaluations += info.evaluations();
-        if let Some(a) = info.acceptance() {
-            acc += a;
-            n_acc += 1;
-        }
+        acc.add(info.acceptance());
     }
     y.copy_from_slice(k.position(&state));
     Ok(WalkCost {
         evaluations,
-        acceptance: (n_acc > 0).then(|| acc / n_acc as f64),
+        acceptance: acc.mean(),
     })
 }
 
