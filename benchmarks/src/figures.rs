@@ -405,17 +405,7 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
         ("centre-mass", "mass on the centre mode (true 0.1)"),
     ];
     for (m, (slug, title)) in titles.iter().enumerate() {
-        let mut series: Vec<Series> = labels
-            .iter()
-            .enumerate()
-            .map(|(k, label)| Series {
-                label: label.clone(),
-                points: by_sampler[k][m].clone(),
-                err: vec![],
-                markers: false,
-                color: k,
-            })
-            .collect();
+        let mut series = sampler_series(&labels, |k| by_sampler[k][m].clone());
         let reference = match m {
             0 => Some(("noise floor (exact vs exact)", floor_pts.clone())),
             2 => Some((
@@ -484,6 +474,24 @@ pub(crate) fn mixture_scores(
                 .collect()
         },
     )
+}
+
+/// One line per sampler (`labels[k]`, palette colour k) with the points `points(k)`.
+pub(crate) fn sampler_series(
+    labels: &[String],
+    points: impl Fn(usize) -> Vec<(f64, f64)>,
+) -> Vec<Series> {
+    labels
+        .iter()
+        .enumerate()
+        .map(|(k, label)| Series {
+            label: label.clone(),
+            points: points(k),
+            err: vec![],
+            markers: false,
+            color: k,
+        })
+        .collect()
 }
 
 /// Palette index of black (reference lines).

@@ -357,17 +357,7 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
     .iter()
     .enumerate()
     {
-        let mut series: Vec<Series> = labels
-            .iter()
-            .enumerate()
-            .map(|(k, label)| Series {
-                label: label.clone(),
-                points: by_sampler[k][m].clone(),
-                err: vec![],
-                markers: false,
-                color: k,
-            })
-            .collect();
+        let mut series = crate::figures::sampler_series(&labels, |k| by_sampler[k][m].clone());
         if m == 0 {
             series.push(Series {
                 label: "noise floor (exact vs exact)".into(),
