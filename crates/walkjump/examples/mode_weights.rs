@@ -66,7 +66,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|c| (c * 1000.0).round() / 1000.0)
                 .collect::<Vec<_>>()
         );
-        let _ = m.dim();
     }
     Ok(())
 }
