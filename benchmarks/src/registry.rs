@@ -18,5 +18,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_nuts::samplers())
             .with(sampo_slice::samplers())
             .with(sampo_walkjump::samplers())
+            .with(sampo_ensemble::samplers())
     })
 }
