@@ -20,6 +20,14 @@ pub const FIGURES: &[(&str, &str)] = &[
         "rdMC vs ULA, MALA, tempered SMC and parallel tempering at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
     ),
     (
+        "ensemble-gmm",
+        "gradient-free Föllmer (ensemble-mixture and independent estimates), OU ensemble, emcee stretch/walk/DE moves, tempered SMC (random-walk moves) and MALA at 25 600 evaluations per sample on 8 Gaussians and the ZOD-MC GMM at R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, wall time",
+    ),
+    (
+        "ensemble-targets",
+        "the ensemble-gmm samplers on a 2-D funnel and a 4-D many-well slice at 25 600 evaluations per sample (n = 2000): W2 with noise floor, x0 marginal sd, many-well mode-weight TV",
+    ),
+    (
         "gpss-axial",
         "GPSS paper E3: mean and max dwelling times in the 2d axial modes vs d = 10..100 for GPSS, hit-and-run, naive and tuned elliptical slice sampling (10⁵ iterations each), with TDE/it",
     ),
@@ -55,6 +63,8 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "langevin-bias" => langevin_bias,
         "w2-noise-floor" => w2_noise_floor,
         "rdmc-gmm" => rdmc_gmm,
+        "ensemble-gmm" => crate::ensemble_figures::gmm,
+        "ensemble-targets" => crate::ensemble_figures::targets,
         "gpss-axial" => crate::gpss_figures::axial,
         "gpss-cauchy" => crate::gpss_figures::cauchy,
         "gpss-funnel" => crate::gpss_figures::funnel,

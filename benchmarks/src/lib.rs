@@ -14,6 +14,7 @@
 pub mod budget;
 pub mod compare;
 pub mod diagnose;
+mod ensemble_figures;
 mod error;
 pub mod eval;
 pub mod execute;

@@ -242,6 +242,42 @@ fn walkjump_is_pinned() {
     pin("walkjump", &run.samples.as_slice()[..4], &GOLDEN_WALKJUMP);
 }
 
+/// The gradient-free diffusions through their registry entries (defaults: pilot
+/// reference, ensemble-mixture estimates) on the 8-Gaussians mixture: 4 particles,
+/// 3200 density evaluations per sample, seed 3; the first two samples.
+#[test]
+fn ensemble_diffusions_are_pinned() {
+    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(sampo_targets::GaussianMixture::eight_gaussians()));
+    for (kind, want) in [
+        ("follmer", &GOLDEN_FOLLMER),
+        ("ou-ensemble", &GOLDEN_OU_ENSEMBLE),
+    ] {
+        let built = sampo_bench::registry::registry().build_named(kind).unwrap();
+        let job = Job {
+            n: 4,
+            budget: Budget {
+                unit: sampo_core::CostUnit::Density,
+                per_sample: 3200,
+            },
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let run = built
+            .sampler
+            .run(
+                TargetRef::new(&t, &sampo_core::Counter::new()),
+                &job,
+                Control::none(),
+            )
+            .unwrap()
+            .finished()
+            .unwrap();
+        pin(kind, &run.samples.as_slice()[..4], want);
+    }
+}
+
 /// Whether nuts-rs's SIMD dispatch runs its AVX2/FMA kernels on this machine.
 fn pulp_takes_x86_v3() -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -333,4 +369,16 @@ const GOLDEN_WALKJUMP: [f64; 4] = [
     10.466310925678844,
     9.543230970692235,
     -0.3266194153148084,
+];
+const GOLDEN_FOLLMER: [f64; 4] = [
+    7.598572683652737,
+    -7.3309181447492255,
+    -8.781160155168005,
+    7.613106854070891,
+];
+const GOLDEN_OU_ENSEMBLE: [f64; 4] = [
+    -7.596372455336171,
+    7.054022034007813,
+    0.8747450360969424,
+    -9.196687760356518,
 ];

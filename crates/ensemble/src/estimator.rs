@@ -31,8 +31,8 @@
 //!   particle near it. Cost `O(B² N d)` per block.
 //!
 //! Weights are formed in log space after subtracting the largest; NaN and −∞ give
-//! weight 0. If every weight vanishes the estimate falls back to `m = μ` (drift
-//! `−(1 − a) …` only from the linear part; counted as a fallback), never NaN.
+//! weight 0. If every weight vanishes the estimate falls back to `m = μ` (counted
+//! as a fallback), never NaN.
 
 use crate::reference::Reference;
 use sampo_core::Target;

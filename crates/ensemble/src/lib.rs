@@ -7,7 +7,7 @@
 //!
 //! - [`Follmer`]: the Schrödinger–Föllmer sampler (Huang et al. 2021, arXiv
 //!   2106.10880) with its drift estimated from density evaluations only (the Stein
-//!   form), against a reference `N(c, s² I)` found by a pilot ([`reference`]);
+//!   form), against a reference `N(c, s² I)` found by a pilot ([`mod@reference`]);
 //! - [`OuEnsemble`]: the OU reverse diffusion (rdMC's outer loop) with
 //!   importance-sampled scores, in the reference's coordinates;
 //! - the ensemble variants of both estimators ([`config::Pooling`],

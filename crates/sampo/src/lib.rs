@@ -5,7 +5,7 @@
 //! The facade re-exports the workspace crates under short names:
 //! [`core`] (contracts, runner, plug-in contract), [`targets`], [`langevin`],
 //! [`score`] (the shared posterior-mean estimators), [`rdmc`], [`baselines`] (SMC,
-//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`slice`] (GPSS and the slice samplers), [`walkjump`] (walk-jump sampling), [`metrics`], and a
+//! AIS, parallel tempering), [`nuts`] (NUTS through nuts-rs), [`slice`] (GPSS and the slice samplers), [`walkjump`] (walk-jump sampling), [`ensemble`] (gradient-free Föllmer/OU ensembles and emcee moves), [`metrics`], and a
 //! [`prelude`] with what a typical program needs (every sampler family included).
 
 pub use sampo_baselines as baselines;
@@ -28,6 +28,8 @@ pub mod prelude {
         GradTarget, Kernel, Observer, Outcome, Particles, PopulationKernel, Progress, Run,
         RunConfig, Runner, Smoothable, StopAfter, StopFlag, Target,
     };
+    pub use sampo_ensemble::moves::{DeMoveConfig, Ensemble, StretchConfig, WalkMoveConfig};
+    pub use sampo_ensemble::{Follmer, FollmerConfig, OuEnsemble, OuEnsembleConfig};
     pub use sampo_langevin::{
         DualAveraging, LangevinConfig, Mala, MalaConfig, Splitting, Ula, UlaConfig, Underdamped,
         UnderdampedConfig,
