@@ -16,7 +16,7 @@ use crate::BenchError;
 use crate::budget::BudgetSpec;
 use crate::execute::{Executed, Request, Status, execute};
 use crate::figures::write_csv;
-use crate::plots::{self, Axes, Series};
+use crate::plots;
 use crate::spec::{SamplerSpec, TargetHandle};
 use rayon::prelude::*;
 use sampo_core::plugin::{AnyTarget, Budget};
@@ -168,36 +168,14 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
             )?;
         }
     }
-    for (m, (slug, title)) in [
-        ("w2", "W2 to exact samples"),
-        ("mode-tv", "mode-weight total variation"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let mut series = crate::figures::sampler_series(&labels, |k| by_sampler[k][m].clone());
-        if m == 0 {
-            series.push(Series {
-                label: "noise floor (exact vs exact)".into(),
-                points: floor_pts.clone(),
-                err: vec![],
-                markers: false,
-                color: plots::PALETTE.len() - 1,
-            });
-        }
-        plots::lines(
-            &out.join(format!("ensemble-gmm-{slug}-vs-radius")),
-            &Axes {
-                title: &format!(
-                    "ZOD-MC GMM: {title} vs mode radius R, {BUDGET} evaluations per sample"
-                ),
-                x_label: "mode radius R",
-                y_label: slug,
-                log_x: false,
-            },
-            &series,
-        )?;
-    }
+    crate::figures::radius_plots(
+        out,
+        "ensemble-gmm",
+        &format!("{BUDGET} evaluations per sample"),
+        &labels,
+        &by_sampler,
+        &floor_pts,
+    )?;
     write_csv(&out.join("ensemble-gmm.csv"), &csv)?;
     print!("{csv}");
     Ok(())

@@ -504,5 +504,47 @@ pub(crate) fn sampler_series(
         .collect()
 }
 
+/// The W2-vs-R and mode-TV-vs-R line plots of a mixture figure: `by_sampler[k]`
+/// holds sampler k's (R, W2) and (R, TV) points, `floor` the W2 noise floor; files
+/// `{stem}-w2-vs-radius` and `{stem}-mode-tv-vs-radius`, titles ending in `what`.
+pub(crate) fn radius_plots(
+    out: &Path,
+    stem: &str,
+    what: &str,
+    labels: &[String],
+    by_sampler: &[[Vec<(f64, f64)>; 2]],
+    floor: &[(f64, f64)],
+) -> Result<(), BenchError> {
+    for (m, (slug, title)) in [
+        ("w2", "W2 to exact samples"),
+        ("mode-tv", "mode-weight total variation"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut series = sampler_series(labels, |k| by_sampler[k][m].clone());
+        if m == 0 {
+            series.push(Series {
+                label: "noise floor (exact vs exact)".into(),
+                points: floor.to_vec(),
+                err: vec![],
+                markers: false,
+                color: PALETTE_BLACK,
+            });
+        }
+        plots::lines(
+            &out.join(format!("{stem}-{slug}-vs-radius")),
+            &Axes {
+                title: &format!("ZOD-MC GMM: {title} vs mode radius R, {what}"),
+                x_label: "mode radius R",
+                y_label: slug,
+                log_x: false,
+            },
+            &series,
+        )?;
+    }
+    Ok(())
+}
+
 /// Palette index of black (reference lines).
 const PALETTE_BLACK: usize = plots::PALETTE.len() - 1;

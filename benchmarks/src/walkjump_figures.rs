@@ -350,34 +350,14 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
             )?;
         }
     }
-    for (m, (slug, title)) in [
-        ("w2", "W2 to exact samples"),
-        ("mode-tv", "mode-weight total variation"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        let mut series = crate::figures::sampler_series(&labels, |k| by_sampler[k][m].clone());
-        if m == 0 {
-            series.push(Series {
-                label: "noise floor (exact vs exact)".into(),
-                points: floor_pts.clone(),
-                err: vec![],
-                markers: false,
-                color: plots::PALETTE.len() - 1,
-            });
-        }
-        plots::lines(
-            &out.join(format!("walkjump-gmm-{slug}-vs-radius")),
-            &Axes {
-                title: &format!("ZOD-MC GMM: {title} vs mode radius R, equal gradient budget"),
-                x_label: "mode radius R",
-                y_label: slug,
-                log_x: false,
-            },
-            &series,
-        )?;
-    }
+    crate::figures::radius_plots(
+        out,
+        "walkjump-gmm",
+        "equal gradient budget",
+        &labels,
+        &by_sampler,
+        &floor_pts,
+    )?;
     write_csv(&out.join("walkjump-gmm.csv"), &csv)?;
     print!("{csv}");
     Ok(())

@@ -47,13 +47,16 @@ fn run(
     control.drive(runner, &init)
 }
 
-struct FollmerSampler {
-    follmer: Follmer,
+/// Either diffusion: its kind name, canonical table and validated process.
+struct DiffusionSampler {
+    name: &'static str,
+    config: Table,
+    diffusion: Diffusion,
 }
 
-impl Sampler for FollmerSampler {
+impl Sampler for DiffusionSampler {
     fn config(&self) -> Table {
-        to_table(self.follmer.config())
+        self.config.clone()
     }
 
     fn needs(&self) -> Needs {
@@ -61,7 +64,7 @@ impl Sampler for FollmerSampler {
     }
 
     fn fixed_cost(&self, _dim: usize) -> Option<EvalCounts> {
-        self.follmer.diffusion().fixed_cost()
+        self.diffusion.fixed_cost()
     }
 
     fn run(
@@ -70,34 +73,7 @@ impl Sampler for FollmerSampler {
         job: &Job,
         control: Control<'_>,
     ) -> Result<Outcome, CoreError> {
-        run("follmer", self.follmer.diffusion(), target, job, control)
-    }
-}
-
-struct OuSampler {
-    ou: OuEnsemble,
-}
-
-impl Sampler for OuSampler {
-    fn config(&self) -> Table {
-        to_table(self.ou.config())
-    }
-
-    fn needs(&self) -> Needs {
-        Needs::DENSITY
-    }
-
-    fn fixed_cost(&self, _dim: usize) -> Option<EvalCounts> {
-        self.ou.diffusion().fixed_cost()
-    }
-
-    fn run(
-        &self,
-        target: TargetRef<'_>,
-        job: &Job,
-        control: Control<'_>,
-    ) -> Result<Outcome, CoreError> {
-        run("ou-ensemble", self.ou.diffusion(), target, job, control)
+        run(self.name, &self.diffusion, target, job, control)
     }
 }
 
@@ -112,9 +88,11 @@ pub fn samplers() -> Vec<SamplerEntry> {
             needs: Needs::DENSITY,
             defaults: || to_table(&FollmerConfig::default()),
             build: |t| {
-                let c: FollmerConfig = from_table(t)?;
-                Ok(Box::new(FollmerSampler {
-                    follmer: Follmer::new(c)?,
+                let f = Follmer::new(from_table::<FollmerConfig>(t)?)?;
+                Ok(Box::new(DiffusionSampler {
+                    name: "follmer",
+                    config: to_table(f.config()),
+                    diffusion: f.diffusion().clone(),
                 }))
             },
         },
@@ -125,9 +103,11 @@ pub fn samplers() -> Vec<SamplerEntry> {
             needs: Needs::DENSITY,
             defaults: || to_table(&OuEnsembleConfig::default()),
             build: |t| {
-                let c: OuEnsembleConfig = from_table(t)?;
-                Ok(Box::new(OuSampler {
-                    ou: OuEnsemble::new(c)?,
+                let o = OuEnsemble::new(from_table::<OuEnsembleConfig>(t)?)?;
+                Ok(Box::new(DiffusionSampler {
+                    name: "ou-ensemble",
+                    config: to_table(o.config()),
+                    diffusion: o.diffusion().clone(),
                 }))
             },
         },
