@@ -8,14 +8,18 @@
 //! stds = [1.0, 0.5]             # isotropic std per component; or `covs` (full matrices)
 //! ```
 //! or `[target]` with just `preset = "gmm40-fab"`. Kinds: `gaussian`, `gmm`, `funnel`,
-//! `many-well`, `double-well`, `rings`, `cauchy`, `hyperplane-disk`, `axial-modes`.
+//! `many-well`, `double-well`, `rings`, `cauchy`, `hyperplane-disk`, `axial-modes`,
+//! and the physics kinds `dw4`, `lennard-jones`, `muller-brown`, `wolfe-quapp`, `phi4`
+//! (every parameter settable; defaults are the benchmark values of peers.md §A.4.4,
+//! `temperature` defaults to 1 and divides the energy: log π = −E/T).
 //! Unknown fields are rejected; [`TargetConfig::build`] validates every value and names
 //! the offending field in its error.
 
 use crate::gaussian::Covariance;
 use crate::{
-    AxialModes, Cauchy, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk, ManyWell,
-    Rings, TargetError, presets,
+    AxialModes, Cauchy, ComFrame, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk,
+    LennardJones, ManyWell, MullerBrown, MultiDoubleWell, Phi4, Rings, TargetError, WolfeQuapp,
+    presets,
 };
 use sampo_core::GradTarget;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -37,6 +41,48 @@ fn default_ring_radius() -> f64 {
 }
 fn default_ring_sigma() -> f64 {
     0.15
+}
+fn one() -> f64 {
+    1.0
+}
+fn default_dw4_particles() -> usize {
+    4
+}
+fn default_dw4_spatial_dim() -> usize {
+    2
+}
+fn default_dw4_a() -> f64 {
+    0.9
+}
+fn default_dw4_b() -> f64 {
+    -4.0
+}
+fn default_dw4_d0() -> f64 {
+    4.0
+}
+fn default_lj_particles() -> usize {
+    13
+}
+fn default_lj_spatial_dim() -> usize {
+    3
+}
+fn default_mb_scale() -> f64 {
+    crate::muller_brown::BGFLOW_SCALE
+}
+fn default_wq_scale() -> f64 {
+    crate::wolfe_quapp::BGFLOW_SCALE
+}
+fn default_wq_theta() -> f64 {
+    crate::wolfe_quapp::BGFLOW_THETA
+}
+fn default_phi4_size() -> usize {
+    8
+}
+fn default_phi4_kappa() -> f64 {
+    crate::phi4::DEFAULT_KAPPA
+}
+fn default_phi4_lambda() -> f64 {
+    crate::phi4::DEFAULT_LAMBDA
 }
 
 /// A target defined by its parameters, tagged by `kind`.
@@ -116,6 +162,86 @@ pub enum TargetSpec {
         /// Dimension.
         dim: usize,
     },
+    /// DW-4 and its generalization: E = Σ_{i<j} [a (d_ij − d0)⁴ + b (d_ij − d0)² + c]
+    /// (defaults: DW-4, 4 particles in 2-D, a = 0.9, b = −4, c = 0, d0 = 4).
+    Dw4 {
+        /// Number of particles.
+        #[serde(default = "default_dw4_particles")]
+        particles: usize,
+        /// Spatial dimension of each particle.
+        #[serde(default = "default_dw4_spatial_dim")]
+        spatial_dim: usize,
+        /// Quartic coefficient (> 0).
+        #[serde(default = "default_dw4_a")]
+        a: f64,
+        /// Quadratic coefficient.
+        #[serde(default = "default_dw4_b")]
+        b: f64,
+        /// Constant per pair.
+        #[serde(default)]
+        c: f64,
+        /// Offset of the pair distance.
+        #[serde(default = "default_dw4_d0")]
+        d0: f64,
+        /// Temperature T (log π = −E/T).
+        #[serde(default = "one")]
+        temperature: f64,
+    },
+    /// A Lennard-Jones cluster with a harmonic tether to its centre of mass
+    /// (defaults: LJ-13, ε = r_m = 1, oscillator k = 1).
+    LennardJones {
+        /// Number of particles.
+        #[serde(default = "default_lj_particles")]
+        particles: usize,
+        /// Spatial dimension of each particle.
+        #[serde(default = "default_lj_spatial_dim")]
+        spatial_dim: usize,
+        /// Well depth ε.
+        #[serde(default = "one")]
+        epsilon: f64,
+        /// Distance of the pair minimum r_m.
+        #[serde(default = "one")]
+        r_m: f64,
+        /// Oscillator coefficient k (0 turns it off).
+        #[serde(default = "one")]
+        oscillator: f64,
+        /// Temperature T (log π = −E/T).
+        #[serde(default = "one")]
+        temperature: f64,
+    },
+    /// Müller–Brown, scaled by `scale` (default bgflow's 0.15).
+    MullerBrown {
+        /// The scale s.
+        #[serde(default = "default_mb_scale")]
+        scale: f64,
+        /// Temperature T (log π = −E/T).
+        #[serde(default = "one")]
+        temperature: f64,
+    },
+    /// bgflow's modified Wolfe–Quapp (defaults scale 2, θ = −0.15π).
+    WolfeQuapp {
+        /// The scale s.
+        #[serde(default = "default_wq_scale")]
+        scale: f64,
+        /// The rotation θ in radians.
+        #[serde(default = "default_wq_theta")]
+        theta: f64,
+        /// Temperature T (log π = −E/T).
+        #[serde(default = "one")]
+        temperature: f64,
+    },
+    /// φ⁴ on an L × L periodic lattice, hopping form.
+    Phi4 {
+        /// The side L.
+        #[serde(default = "default_phi4_size")]
+        size: usize,
+        /// Hopping parameter κ.
+        #[serde(default = "default_phi4_kappa")]
+        kappa: f64,
+        /// Quartic coupling λ.
+        #[serde(default = "default_phi4_lambda")]
+        lambda: f64,
+    },
 }
 
 /// A target config: either a named preset (`preset = "gmm40-fab"`) or a [`TargetSpec`]
@@ -181,6 +307,16 @@ impl TargetConfig {
         match self {
             TargetConfig::Preset { preset } => presets::preset(preset),
             TargetConfig::Spec(s) => s.build(),
+        }
+    }
+
+    /// The particle frame of a translation-invariant target (`dw4`,
+    /// `lennard-jones` and their presets), which samplers run in the
+    /// zero-centre-of-mass subspace of ([`crate::mean_free`]); `None` otherwise.
+    pub fn frame(&self) -> Result<Option<ComFrame>, TargetError> {
+        match self {
+            TargetConfig::Preset { preset } => Ok(presets::preset_frame(preset)),
+            TargetConfig::Spec(s) => s.frame(),
         }
     }
 }
@@ -251,6 +387,24 @@ impl TargetSpec {
         }))
     }
 
+    /// The particle frame of `dw4` and `lennard-jones` specs (see
+    /// [`TargetConfig::frame`]).
+    pub fn frame(&self) -> Result<Option<ComFrame>, TargetError> {
+        match self {
+            TargetSpec::Dw4 {
+                particles,
+                spatial_dim,
+                ..
+            }
+            | TargetSpec::LennardJones {
+                particles,
+                spatial_dim,
+                ..
+            } => ComFrame::new(*particles, *spatial_dim).map(Some),
+            _ => Ok(None),
+        }
+    }
+
     /// Validates the spec and builds the target.
     pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
         Ok(match self {
@@ -306,6 +460,42 @@ impl TargetSpec {
             TargetSpec::Cauchy { dim } => Box::new(Cauchy::new(*dim)?),
             TargetSpec::HyperplaneDisk { dim } => Box::new(HyperplaneDisk::new(*dim)?),
             TargetSpec::AxialModes { dim } => Box::new(AxialModes::new(*dim)?),
+            TargetSpec::Dw4 {
+                particles,
+                spatial_dim,
+                a,
+                b,
+                c,
+                d0,
+                temperature,
+            } => Box::new(
+                MultiDoubleWell::new(*particles, *spatial_dim, *a, *b, *c, *d0)?
+                    .with_temperature(*temperature)?,
+            ),
+            TargetSpec::LennardJones {
+                particles,
+                spatial_dim,
+                epsilon,
+                r_m,
+                oscillator,
+                temperature,
+            } => Box::new(
+                LennardJones::new(*particles, *spatial_dim, *epsilon, *r_m, *oscillator)?
+                    .with_temperature(*temperature)?,
+            ),
+            TargetSpec::MullerBrown { scale, temperature } => {
+                Box::new(MullerBrown::new(*scale)?.with_temperature(*temperature)?)
+            }
+            TargetSpec::WolfeQuapp {
+                scale,
+                theta,
+                temperature,
+            } => Box::new(WolfeQuapp::new(*scale, *theta, *temperature)?),
+            TargetSpec::Phi4 {
+                size,
+                kappa,
+                lambda,
+            } => Box::new(Phi4::new(*size, *kappa, *lambda)?),
         })
     }
 }

@@ -14,6 +14,12 @@
 //! | standard Cauchy | [`Cauchy`] | yes | closed form |
 //! | hyperplane disk | [`HyperplaneDisk`] | yes | closed form |
 //! | axial modes | [`AxialModes`] | yes (rejection) | quadrature |
+//! | Müller–Brown, Wolfe–Quapp | [`MullerBrown`], [`WolfeQuapp`] | grid (to grid error) | quadrature |
+//! | DW-4, LJ-13/LJ-55 | [`MultiDoubleWell`], [`LennardJones`] | no: reference runs | no |
+//! | φ⁴ lattice field theory | [`Phi4`] | no: reference runs | no |
+//!
+//! The particle systems are translation invariant and are sampled in the zero
+//! centre-of-mass subspace ([`mean_free`]).
 //!
 //! Targets are built from a name ([`preset`], [`PRESETS`]) or a serde config
 //! ([`TargetConfig`], e.g. from TOML). Every constructor validates its input and returns
@@ -30,8 +36,10 @@ pub mod double_well;
 pub mod error;
 pub mod funnel;
 pub mod gaussian;
+pub mod grid;
 pub mod hyperplane;
 pub mod linalg;
+pub mod mean_free;
 pub mod mixture;
 pub mod muller_brown;
 pub mod pair_potential;
@@ -40,6 +48,7 @@ pub mod presets;
 pub mod quadrature;
 pub mod rings;
 pub mod smoothing;
+pub mod wolfe_quapp;
 
 #[cfg(test)]
 mod tests;
@@ -52,10 +61,14 @@ pub use error::TargetError;
 pub use funnel::Funnel;
 pub use gaussian::{Covariance, Gaussian};
 pub use hyperplane::HyperplaneDisk;
+pub use mean_free::{ComFrame, MeanFree, ParticleSystem};
 pub use mixture::GaussianMixture;
 pub use muller_brown::MullerBrown;
 pub use pair_potential::{LennardJones, MultiDoubleWell};
 pub use phi4::Phi4;
-pub use presets::{PRESETS, PresetInfo, preset, preset_descriptions, preset_mixture, preset_names};
+pub use presets::{
+    PRESETS, PresetInfo, preset, preset_descriptions, preset_frame, preset_mixture, preset_names,
+};
 pub use rings::Rings;
 pub use smoothing::SmoothedMixture;
+pub use wolfe_quapp::WolfeQuapp;

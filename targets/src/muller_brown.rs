@@ -3,14 +3,21 @@
 //! E(x, y) = s Σ_k A_k exp(a_k (x − x0_k)² + b_k (x − x0_k)(y − y0_k) + c_k (y − y0_k)²)
 //! with the standard A = (−200, −100, −170, 15), a = (−1, −1, −6.5, 0.7),
 //! b = (0, 0, 11, 0.6), c = (−10, −10, −6.5, 0.7), x0 = (1, 0, −0.5, −1),
-//! y0 = (0, 0.5, 1.5, 1); log π = −E. The scale s sets the temperature (s = 1 is
-//! the raw potential, whose deepest well is ~40 units below the others: at s = 1
-//! the density is effectively one mode). Which s matches bgflow's benchmark is not
-//! checked yet, and there is no exact sampler or log Z yet (issue #17: a grid
-//! reference), so it is a library type, not a preset.
+//! y0 = (0, 0.5, 1.5, 1); log π = −E/T.
+//!
+//! **Scale.** s = 0.15 is bgflow's `MuellerPotential` default (its energy adds the
+//! constant 0.15 · 146.7, which changes log Z by −22.005 and nothing else; its extra
+//! dimensions, ½|v|² each, are not included: ours is the 2-D potential). At s = 1 the
+//! raw potential's deepest well is ~40 units below the others and the density is
+//! effectively one mode; at s = 0.15 the three wells hold visible mass.
+//!
+//! Reference samples and log Z by numerical integration on a fine grid
+//! ([`crate::grid`]).
 
 use crate::TargetError;
-use sampo_core::{GradTarget, Target, validate};
+use crate::grid::{Grid2d, LazyGrid};
+use sampo_core::rng::StreamRng;
+use sampo_core::{ExactSampler, GradTarget, Target, validate};
 
 const A: [f64; 4] = [-200.0, -100.0, -170.0, 15.0];
 const AA: [f64; 4] = [-1.0, -1.0, -6.5, 0.7];
@@ -19,17 +26,47 @@ const CC: [f64; 4] = [-10.0, -10.0, -6.5, 0.7];
 const X0: [f64; 4] = [1.0, 0.0, -0.5, -1.0];
 const Y0: [f64; 4] = [0.0, 0.5, 1.5, 1.0];
 
-/// The Müller–Brown target with scale s (module docs).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// bgflow's scale (module docs).
+pub const BGFLOW_SCALE: f64 = 0.15;
+
+/// The Müller–Brown target with scale s at temperature T (module docs).
+#[derive(Debug, Clone)]
 pub struct MullerBrown {
     scale: f64,
+    beta: f64,
+    grid: LazyGrid,
+}
+
+impl PartialEq for MullerBrown {
+    fn eq(&self, other: &Self) -> bool {
+        self.scale == other.scale && self.beta == other.beta
+    }
 }
 
 impl MullerBrown {
-    /// The potential scaled by `scale` > 0.
+    /// The potential scaled by `scale` > 0, at temperature 1.
     pub fn new(scale: f64) -> Result<Self, TargetError> {
         validate::positive("scale", scale)?;
-        Ok(MullerBrown { scale })
+        Ok(MullerBrown {
+            scale,
+            beta: 1.0,
+            grid: LazyGrid::default(),
+        })
+    }
+
+    /// bgflow's benchmark: s = 0.15, T = 1 (preset `muller-brown`).
+    pub fn bgflow() -> Self {
+        MullerBrown::new(BGFLOW_SCALE).expect("valid")
+    }
+
+    /// The same potential at temperature `t` > 0: log π = −E/t.
+    pub fn with_temperature(self, t: f64) -> Result<Self, TargetError> {
+        let t = validate::positive("temperature", t)?;
+        Ok(MullerBrown {
+            scale: self.scale,
+            beta: 1.0 / t,
+            grid: LazyGrid::default(),
+        })
     }
 
     /// The unscaled energy and its gradient at (x, y).
@@ -49,6 +86,19 @@ impl MullerBrown {
     pub fn energy(&self, p: &[f64]) -> f64 {
         self.scale * Self::raw(p[0], p[1]).0
     }
+
+    /// The reference grid (built on first use; `None` only if it cannot be).
+    pub fn grid(&self) -> Option<&Grid2d> {
+        let k = self.beta * self.scale;
+        self.grid.get(|| {
+            Grid2d::build(
+                "muller-brown",
+                &|x, y| -k * Self::raw(x, y).0,
+                (-1.8, 1.3),
+                (-0.6, 2.2),
+            )
+        })
+    }
 }
 
 impl Target for MullerBrown {
@@ -56,22 +106,38 @@ impl Target for MullerBrown {
         2
     }
     fn log_density(&self, p: &[f64]) -> f64 {
-        -self.energy(p)
+        -self.beta * self.energy(p)
+    }
+    fn log_z(&self) -> Option<f64> {
+        self.grid().map(Grid2d::log_z)
+    }
+    fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
+        self.grid().map(|_| self as &dyn ExactSampler)
     }
 }
 
 impl GradTarget for MullerBrown {
     fn log_density_grad(&self, p: &[f64], grad: &mut [f64]) -> f64 {
         let (e, gx, gy) = Self::raw(p[0], p[1]);
-        grad[0] = -self.scale * gx;
-        grad[1] = -self.scale * gy;
-        -self.scale * e
+        let k = self.beta * self.scale;
+        grad[0] = -k * gx;
+        grad[1] = -k * gy;
+        -k * e
+    }
+}
+
+impl ExactSampler for MullerBrown {
+    fn sample_exact(&self, rng: &mut StreamRng, out: &mut [f64]) {
+        self.grid()
+            .expect("exact_sampler() is Some only with a grid")
+            .sample(rng, out);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quadrature::integrate_2d;
 
     #[test]
     fn known_values() {
@@ -84,15 +150,84 @@ mod tests {
         assert!((t.energy(&[0.623, 0.028]) + 108.16665005353302).abs() < 1e-10);
         let half = MullerBrown::new(0.5).unwrap();
         assert!((half.log_density(&[0.0, 0.0]) - 0.5 * 48.40127417318389).abs() < 1e-12);
+        let hot = MullerBrown::new(0.5)
+            .unwrap()
+            .with_temperature(2.0)
+            .unwrap();
+        assert!((hot.log_density(&[0.0, 0.0]) - 0.25 * 48.40127417318389).abs() < 1e-12);
         assert!(MullerBrown::new(0.0).is_err());
+        assert!(MullerBrown::bgflow().with_temperature(-1.0).is_err());
     }
 
     #[test]
     fn gradient_matches_finite_differences() {
-        let t = MullerBrown::new(0.1).unwrap();
+        let t = MullerBrown::new(0.1)
+            .unwrap()
+            .with_temperature(0.8)
+            .unwrap();
         for i in 0..30 {
             let p = [-1.5 + 0.09 * i as f64, -0.3 + 0.07 * i as f64];
             sampo_core::numdiff::check_gradient(&t, &p, 1e-6).unwrap();
+        }
+    }
+
+    #[test]
+    fn grid_log_z_agrees_with_the_midpoint_sum_and_a_wider_quadrature() {
+        let t = MullerBrown::bgflow();
+        let g = t.grid().expect("grid");
+        // The midpoint rule on 1024² cells is O(h²) off the Gauss–Legendre value.
+        assert!((g.log_z() - g.log_z_midpoint()).abs() < 1e-4, "{g:?}");
+        // An independent quadrature on a box twice as wide, with other panels.
+        let ((x0, x1), (y0, y1)) = g.bounds();
+        let (wx, wy) = (x1 - x0, y1 - y0);
+        let shift = 22.0; // ≈ −min E at s = 0.15, keeps e^{−E − shift} near 1
+        let z = integrate_2d(
+            |x, y| (t.log_density(&[x, y]) - shift).exp(),
+            (x0 - 0.5 * wx, x1 + 0.5 * wx),
+            (y0 - 0.5 * wy, y1 + 0.5 * wy),
+            150,
+            150,
+        );
+        assert!(
+            (z.ln() + shift - g.log_z()).abs() < 1e-8,
+            "{} vs {}",
+            z.ln() + shift,
+            g.log_z()
+        );
+        assert_eq!(t.log_z(), Some(g.log_z()));
+    }
+
+    #[test]
+    fn grid_samples_hit_each_well_with_its_quadrature_probability() {
+        // P(x > −0.3) (the two shallower wells) by quadrature; the fraction of
+        // 20 000 grid draws must be within 4 binomial standard errors. At bgflow's
+        // s = 0.15 that is ~0.6% of the mass, at s = 0.05 a third.
+        for (scale, seed) in [(BGFLOW_SCALE, 11), (0.05, 12)] {
+            let t = MullerBrown::new(scale).unwrap();
+            let g = t.grid().expect("grid");
+            let ((x0, x1), (y0, y1)) = g.bounds();
+            let z = g.log_z();
+            let p = integrate_2d(
+                |x, y| (t.log_density(&[x, y]) - z).exp(),
+                (-0.3, x1),
+                (y0, y1),
+                96,
+                96,
+            );
+            assert!(p > 1e-3 && p < 0.999, "{p}");
+            let n = 20_000;
+            let draws = t.sample_exact_n(n, seed);
+            let hits = draws.rows().filter(|r| r[0] > -0.3).count() as f64 / n as f64;
+            let se = (p * (1.0 - p) / n as f64).sqrt();
+            assert!(
+                (hits - p).abs() < 4.0 * se,
+                "s {scale}: {hits} vs {p} ± {se}"
+            );
+            assert!(
+                draws
+                    .rows()
+                    .all(|r| r[0] >= x0 && r[0] <= x1 && r[1] >= y0 && r[1] <= y1)
+            );
         }
     }
 }

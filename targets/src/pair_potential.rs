@@ -2,17 +2,20 @@
 //! §A.4.4–A.4.6): the multi-particle double well DW-4 and Lennard-Jones clusters.
 //!
 //! Particle i of n in spatial dimension s holds coordinates i·s .. i·s + s − 1; the
-//! target's dimension is n·s, and log π = −E (temperature 1). Both energies depend on
-//! pair distances only (the oscillator on distances to the centre of mass), so they
-//! are translation invariant: the density is not normalizable on R^{n·s}, and a
-//! sampler must keep its states mean-free (not done by these targets).
+//! target's dimension is n·s, and log π = −E/T (temperature T = 1 unless
+//! [`MultiDoubleWell::with_temperature`] / [`LennardJones::with_temperature`] say
+//! otherwise). Both energies depend on pair distances only (the oscillator on
+//! distances to the centre of mass), so they are translation invariant: the density
+//! is not normalizable on R^{n·s}. Samplers run them in the zero-centre-of-mass
+//! subspace ([`crate::mean_free`]); the harness does so for every `dw4` and
+//! `lennard-jones` target and reports samples with zero centre of mass.
 //!
-//! Not yet presets or `kind`s of a target file: every preset has an exact sampler
-//! and log Z, which these do not (their reference data must come from long
-//! converged runs, issue #17).
+//! There is no exact sampler or log Z; reference samples come from our own long
+//! converged runs (`sampo-bench reference`, docs/physics.md).
 
 use crate::TargetError;
 use crate::error::check_dim_param;
+use crate::mean_free::{ComFrame, ParticleSystem};
 use sampo_core::{GradTarget, Target, validate};
 
 /// Checks a system's shape: at least 2 particles, a spatial dimension ≥ 1.
@@ -74,6 +77,8 @@ pub struct MultiDoubleWell {
     b: f64,
     c: f64,
     d0: f64,
+    /// 1/T.
+    beta: f64,
 }
 
 impl MultiDoubleWell {
@@ -98,6 +103,16 @@ impl MultiDoubleWell {
             b,
             c,
             d0,
+            beta: 1.0,
+        })
+    }
+
+    /// The same potential at temperature `t` > 0: log π = −E/t.
+    pub fn with_temperature(self, t: f64) -> Result<Self, TargetError> {
+        let t = validate::positive("temperature", t)?;
+        Ok(MultiDoubleWell {
+            beta: 1.0 / t,
+            ..self
         })
     }
 
@@ -122,7 +137,13 @@ impl Target for MultiDoubleWell {
         self.particles * self.spatial_dim
     }
     fn log_density(&self, x: &[f64]) -> f64 {
-        -self.energy(x)
+        -self.beta * self.energy(x)
+    }
+}
+
+impl ParticleSystem for MultiDoubleWell {
+    fn frame(&self) -> ComFrame {
+        ComFrame::new(self.particles, self.spatial_dim).expect("checked at construction")
     }
 }
 
@@ -138,10 +159,10 @@ impl GradTarget for MultiDoubleWell {
             // pair contributes no gradient (a measure-zero set).
             if r > 0.0 {
                 let de = 4.0 * self.a * u * u * u + 2.0 * self.b * u;
-                add_pair_gradient(grad, s, i, j, -de / r, diff);
+                add_pair_gradient(grad, s, i, j, -self.beta * de / r, diff);
             }
         });
-        -e
+        -self.beta * e
     }
 }
 
@@ -156,6 +177,8 @@ pub struct LennardJones {
     epsilon: f64,
     r_m: f64,
     oscillator: f64,
+    /// 1/T.
+    beta: f64,
 }
 
 impl LennardJones {
@@ -177,6 +200,16 @@ impl LennardJones {
             epsilon,
             r_m,
             oscillator,
+            beta: 1.0,
+        })
+    }
+
+    /// The same cluster at temperature `t` > 0: log π = −E/t.
+    pub fn with_temperature(self, t: f64) -> Result<Self, TargetError> {
+        let t = validate::positive("temperature", t)?;
+        Ok(LennardJones {
+            beta: 1.0 / t,
+            ..self
         })
     }
 
@@ -186,13 +219,7 @@ impl LennardJones {
     }
 
     fn mean(&self, x: &[f64]) -> Vec<f64> {
-        let s = self.spatial_dim;
-        let mut m = vec![0.0; s];
-        for p in x.chunks_exact(s) {
-            m.iter_mut().zip(p).for_each(|(a, b)| *a += b);
-        }
-        m.iter_mut().for_each(|a| *a /= self.particles as f64);
-        m
+        self.frame().centre_of_mass(x)
     }
 
     /// The energy E(x) (+∞ when two particles coincide).
@@ -232,7 +259,13 @@ impl Target for LennardJones {
         self.particles * self.spatial_dim
     }
     fn log_density(&self, x: &[f64]) -> f64 {
-        -self.energy(x)
+        -self.beta * self.energy(x)
+    }
+}
+
+impl ParticleSystem for LennardJones {
+    fn frame(&self) -> ComFrame {
+        ComFrame::new(self.particles, self.spatial_dim).expect("checked at construction")
     }
 }
 
@@ -268,7 +301,10 @@ impl GradTarget for LennardJones {
                 }
             }
         }
-        -e
+        if self.beta != 1.0 {
+            grad.iter_mut().for_each(|g| *g *= self.beta);
+        }
+        -self.beta * e
     }
 }
 
@@ -368,10 +404,29 @@ mod tests {
                 let x = near_grid(n, 3, 1.0, seed);
                 sampo_core::numdiff::check_gradient(&lj, &x, 1e-6).unwrap();
             }
+            let warm = MultiDoubleWell::dw4().with_temperature(0.7).unwrap();
+            let x = near_grid(4, 2, 4.0, seed);
+            sampo_core::numdiff::check_gradient(&warm, &x, 1e-6).unwrap();
+            let hot = LennardJones::cluster(13).with_temperature(2.5).unwrap();
+            let x = near_grid(13, 3, 1.0, seed);
+            sampo_core::numdiff::check_gradient(&hot, &x, 1e-6).unwrap();
             let bare = LennardJones::new(6, 2, 2.0, 1.3, 0.0).unwrap();
             let x = near_grid(6, 2, 1.3, seed);
             sampo_core::numdiff::check_gradient(&bare, &x, 1e-6).unwrap();
         }
+    }
+
+    #[test]
+    fn temperature_divides_the_energy() {
+        let x = [0.3, -0.2, 4.1, 0.5, 3.7, 4.4, -0.6, 3.9];
+        let t = MultiDoubleWell::dw4().with_temperature(2.0).unwrap();
+        assert!((t.log_density(&x) + 0.5 * t.energy(&x)).abs() < 1e-12);
+        assert!(MultiDoubleWell::dw4().with_temperature(0.0).is_err());
+        assert!(
+            LennardJones::cluster(13)
+                .with_temperature(f64::NAN)
+                .is_err()
+        );
     }
 
     #[test]

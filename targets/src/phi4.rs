@@ -2,11 +2,18 @@
 //! flow-based lattice papers:
 //! S(φ) = Σ_x [−2κ Σ_μ φ_x φ_{x+μ̂} + (1 − 2λ) φ_x² + λ φ_x⁴],
 //! μ over the two forward directions; log π = −S. Site (i, j) is coordinate
-//! i·L + j. Not a preset yet (its reference observables need long converged runs,
-//! issue #17).
+//! i·L + j. The preset `phi4-<L>` takes κ = [`DEFAULT_KAPPA`], λ = [`DEFAULT_LAMBDA`],
+//! a point inside the range the hopping-form flow papers scan (λ = 0.022, κ from 0.2
+//! to 0.4); its reference observables come from our own long runs
+//! (`sampo-bench reference`), not from a paper's table.
 
 use crate::TargetError;
 use sampo_core::{GradTarget, Target, validate};
+
+/// Default hopping parameter κ of the `phi4-<L>` presets.
+pub const DEFAULT_KAPPA: f64 = 0.3;
+/// Default quartic coupling λ of the `phi4-<L>` presets.
+pub const DEFAULT_LAMBDA: f64 = 0.022;
 
 /// The φ⁴ action on an L × L periodic lattice (module docs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -24,6 +31,16 @@ impl Phi4 {
                 "size",
                 size,
                 "the lattice needs L >= 2",
+            ));
+        }
+        if size
+            .checked_mul(size)
+            .is_none_or(|d| d > crate::error::MAX_DIM)
+        {
+            return Err(TargetError::invalid(
+                "size",
+                size,
+                format!("L² must be at most {}", crate::error::MAX_DIM),
             ));
         }
         validate::non_negative("kappa", kappa)?;

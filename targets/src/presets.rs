@@ -4,8 +4,9 @@
 //! `gauss-16`, `two-modes-64`).
 
 use crate::{
-    AxialModes, Cauchy, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk, ManyWell,
-    Rings, TargetError,
+    AxialModes, Cauchy, ComFrame, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk,
+    LennardJones, ManyWell, MullerBrown, MultiDoubleWell, ParticleSystem, Phi4, Rings, TargetError,
+    WolfeQuapp,
 };
 use sampo_core::GradTarget;
 
@@ -88,6 +89,30 @@ pub const PRESETS: &[PresetInfo] = &[
         name: "axial-modes-<d>",
         description: "4 log|x|_inf - |x|_1: 2d modes on the axes (GPSS)",
     },
+    PresetInfo {
+        name: "muller-brown",
+        description: "Muller-Brown at bgflow's scale 0.15, T = 1; grid reference samples and log Z",
+    },
+    PresetInfo {
+        name: "wolfe-quapp",
+        description: "bgflow's modified Wolfe-Quapp, scale 2, theta = -0.15 pi; grid reference and log Z",
+    },
+    PresetInfo {
+        name: "dw4",
+        description: "DW-4: 4 particles in 2-D, pair double well a=0.9 b=-4 c=0 d0=4 (d = 8, CoM-free)",
+    },
+    PresetInfo {
+        name: "lj13",
+        description: "LJ-13: 13 particles in 3-D, eps = r_m = 1, oscillator 1 (d = 39, CoM-free)",
+    },
+    PresetInfo {
+        name: "lj55",
+        description: "LJ-55: 55 particles in 3-D, eps = r_m = 1, oscillator 1 (d = 165, CoM-free)",
+    },
+    PresetInfo {
+        name: "phi4-<L>",
+        description: "phi^4 on an L x L periodic lattice, hopping form, kappa 0.3, lambda 0.022 (d = L^2)",
+    },
 ];
 
 /// The preset names (with `<d>` placeholders).
@@ -126,11 +151,31 @@ pub fn preset_mixture(name: &str) -> Result<Option<GaussianMixture>, TargetError
     }))
 }
 
+/// The particle system behind a translation-invariant preset (`dw4`, `lj13`,
+/// `lj55`).
+fn preset_particles(name: &str) -> Option<Box<dyn ParticleSystem>> {
+    Some(match name {
+        "dw4" => Box::new(MultiDoubleWell::dw4()),
+        "lj13" => Box::new(LennardJones::cluster(13)),
+        "lj55" => Box::new(LennardJones::cluster(55)),
+        _ => return None,
+    })
+}
+
+/// The frame of a translation-invariant preset (`dw4`, `lj13`, `lj55`); `None`
+/// for every other name.
+pub fn preset_frame(name: &str) -> Option<ComFrame> {
+    preset_particles(name).map(|p| p.frame())
+}
+
 /// The target named `name` (see [`PRESETS`]). An unknown name gives an error listing
 /// every valid name; a `<d>` that is not an integer in 1..=MAX_DIM is rejected too.
 pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
     if let Some(m) = preset_mixture(name)? {
         return Ok(Box::new(m));
+    }
+    if let Some(p) = preset_particles(name) {
+        return Ok(Box::new(p));
     }
     let t: Box<dyn GradTarget> = match name {
         "funnel" => Box::new(Funnel::hard()),
@@ -138,9 +183,11 @@ pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
         "many-well-32" => Box::new(ManyWell::d32()),
         "double-well" => Box::new(DoubleWell::new()),
         "rings" => Box::new(Rings::slips()),
+        "muller-brown" => Box::new(MullerBrown::bgflow()),
+        "wolfe-quapp" => Box::new(WolfeQuapp::bgflow()),
         _ => {
             type Make = fn(usize) -> Result<Box<dyn GradTarget>, TargetError>;
-            let families: [(&str, Make); 5] = [
+            let families: [(&str, Make); 6] = [
                 ("gauss-", |d| Ok(Box::new(Gaussian::standard(d)?))),
                 ("two-modes-", |d| {
                     Ok(Box::new(GaussianMixture::two_modes(d)?))
@@ -150,6 +197,13 @@ pub fn preset(name: &str) -> Result<Box<dyn GradTarget>, TargetError> {
                     Ok(Box::new(HyperplaneDisk::new(d)?))
                 }),
                 ("axial-modes-", |d| Ok(Box::new(AxialModes::new(d)?))),
+                ("phi4-", |l| {
+                    Ok(Box::new(Phi4::new(
+                        l,
+                        crate::phi4::DEFAULT_KAPPA,
+                        crate::phi4::DEFAULT_LAMBDA,
+                    )?))
+                }),
             ];
             for (prefix, make) in families {
                 if let Some(rest) = name.strip_prefix(prefix) {

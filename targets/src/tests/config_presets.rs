@@ -29,11 +29,12 @@ fn build_err(s: &str) -> String {
 #[test]
 fn every_preset_builds_and_matches_its_dimension() {
     for name in preset_names() {
-        let n = name.replace("<d>", "7");
+        let n = name.replace("<d>", "7").replace("<L>", "4");
         let t = preset(&n).unwrap_or_else(|e| panic!("{n}: {e}"));
         let d = t.dim();
         assert!(d >= 1);
-        let x = vec![0.3; d];
+        // Distinct coordinates: particle presets are −∞ where two particles meet.
+        let x: Vec<f64> = (0..d).map(|i| 0.3 + 0.37 * i as f64).collect();
         assert!(t.log_density(&x).is_finite(), "{n}");
     }
     assert_eq!(preset("gauss-12").unwrap().dim(), 12);
@@ -41,6 +42,22 @@ fn every_preset_builds_and_matches_its_dimension() {
     assert_eq!(preset("gmm100").unwrap().dim(), 100);
     assert_eq!(preset("funnel").unwrap().dim(), 10);
     assert_eq!(preset("many-well-32").unwrap().dim(), 32);
+    assert_eq!(preset("dw4").unwrap().dim(), 8);
+    assert_eq!(preset("lj13").unwrap().dim(), 39);
+    assert_eq!(preset("lj55").unwrap().dim(), 165);
+    assert_eq!(preset("phi4-16").unwrap().dim(), 256);
+    assert_eq!(preset("muller-brown").unwrap().dim(), 2);
+    for (name, frame) in [
+        ("dw4", Some((4, 2))),
+        ("lj13", Some((13, 3))),
+        ("lj55", Some((55, 3))),
+    ]
+    .into_iter()
+    .chain([("phi4-8", None), ("muller-brown", None), ("gauss-3", None)])
+    {
+        let got = preset_frame(name).map(|f| (f.particles(), f.spatial_dim()));
+        assert_eq!(got, frame, "{name}");
+    }
     assert_eq!(preset_descriptions().len(), preset_names().len());
     // gauss-<d> is N(0, I): log p(0) = −(d/2) ln 2π.
     let g = preset("gauss-3").unwrap();
@@ -249,4 +266,93 @@ fn targets_are_send_sync_and_configs_serde() {
     fn serde_clone<T: Serialize + for<'a> Deserialize<'a> + Clone + std::fmt::Debug>() {}
     serde_clone::<TargetConfig>();
     serde_clone::<TargetSpec>();
+}
+
+#[test]
+fn physics_kinds_in_toml_set_every_parameter() {
+    let x8 = [0.3, -0.2, 4.1, 0.5, 3.7, 4.4, -0.6, 3.9];
+    let c = parse(
+        "[target]\nkind = \"dw4\"\na = 0.5\nb = -2.0\nc = 0.1\nd0 = 3.0\ntemperature = 2.0\n",
+    )
+    .unwrap();
+    let direct = MultiDoubleWell::new(4, 2, 0.5, -2.0, 0.1, 3.0)
+        .unwrap()
+        .with_temperature(2.0)
+        .unwrap();
+    assert_eq!(c.build().unwrap().log_density(&x8), direct.log_density(&x8));
+    assert_eq!(c.frame().unwrap(), Some(ComFrame::new(4, 2).unwrap()));
+    // Defaults are DW-4.
+    let d = parse("[target]\nkind = \"dw4\"\n")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(d.log_density(&x8), MultiDoubleWell::dw4().log_density(&x8));
+
+    let c = parse(
+        "[target]\nkind = \"lennard-jones\"\nparticles = 5\nspatial_dim = 2\nepsilon = 2.0\nr_m = 1.5\noscillator = 0.0\n",
+    )
+    .unwrap();
+    let x10: Vec<f64> = (0..10)
+        .map(|i| 0.4 * i as f64 + 0.1 * (i % 3) as f64)
+        .collect();
+    let direct = LennardJones::new(5, 2, 2.0, 1.5, 0.0).unwrap();
+    assert_eq!(
+        c.build().unwrap().log_density(&x10),
+        direct.log_density(&x10)
+    );
+    assert_eq!(c.frame().unwrap(), Some(ComFrame::new(5, 2).unwrap()));
+
+    let mb = parse("[target]\nkind = \"muller-brown\"\nscale = 0.05\ntemperature = 0.5\n")
+        .unwrap()
+        .build()
+        .unwrap();
+    let want = MullerBrown::new(0.05)
+        .unwrap()
+        .with_temperature(0.5)
+        .unwrap();
+    assert_eq!(mb.log_density(&[0.1, 0.2]), want.log_density(&[0.1, 0.2]));
+    let wq = parse("[target]\nkind = \"wolfe-quapp\"\ntheta = 0.0\n")
+        .unwrap()
+        .build()
+        .unwrap();
+    let want = WolfeQuapp::new(2.0, 0.0, 1.0).unwrap();
+    assert_eq!(wq.log_density(&[0.1, 0.2]), want.log_density(&[0.1, 0.2]));
+    let phi = parse("[target]\nkind = \"phi4\"\nsize = 6\nkappa = 0.25\nlambda = 0.5\n")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(phi.dim(), 36);
+    let f: Vec<f64> = (0..36).map(|i| (i as f64 * 0.7).sin()).collect();
+    assert_eq!(
+        phi.log_density(&f),
+        Phi4::new(6, 0.25, 0.5).unwrap().log_density(&f)
+    );
+    assert_eq!(
+        parse("[target]\nkind = \"phi4\"\n")
+            .unwrap()
+            .frame()
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
+fn bad_physics_parameters_are_named() {
+    for (toml, field) in [
+        ("kind = \"dw4\"\ntemperature = 0.0", "temperature"),
+        ("kind = \"dw4\"\na = -1.0", "a"),
+        ("kind = \"dw4\"\nparticles = 1", "particles"),
+        ("kind = \"lennard-jones\"\nr_m = 0.0", "r_m"),
+        ("kind = \"lennard-jones\"\noscillator = -1.0", "oscillator"),
+        ("kind = \"lennard-jones\"\ntemperature = nan", "temperature"),
+        ("kind = \"muller-brown\"\nscale = -0.1", "scale"),
+        ("kind = \"wolfe-quapp\"\ntheta = inf", "theta"),
+        ("kind = \"phi4\"\nsize = 1", "size"),
+        ("kind = \"phi4\"\nkappa = -0.1", "kappa"),
+    ] {
+        let e = build_err(&format!("[target]\n{toml}\n"));
+        assert!(e.contains(field), "{toml}: {e}");
+    }
+    let e = parse("[target]\nkind = \"dw4\"\nd_0 = 4.0\n").unwrap_err();
+    assert!(e.contains("d_0"), "{e}");
 }
