@@ -310,6 +310,20 @@ impl TargetConfig {
         }
     }
 
+    /// The symmetry group a reference set of this target is symmetrized under
+    /// ([`crate::symmetry`]): the particle group of `dw4` and `lennard-jones`
+    /// targets, the sign flip of `phi4`; `None` otherwise.
+    pub fn symmetry(&self) -> Result<Option<crate::Symmetry>, TargetError> {
+        if let Some(f) = self.frame()? {
+            return Ok(Some(crate::Symmetry::Particles(f)));
+        }
+        let phi4 = match self {
+            TargetConfig::Preset { preset } => preset.starts_with("phi4-"),
+            TargetConfig::Spec(s) => matches!(s, TargetSpec::Phi4 { .. }),
+        };
+        Ok(phi4.then_some(crate::Symmetry::SignFlip))
+    }
+
     /// The particle frame of a translation-invariant target (`dw4`,
     /// `lennard-jones` and their presets), which samplers run in the
     /// zero-centre-of-mass subspace of ([`crate::mean_free`]); `None` otherwise.

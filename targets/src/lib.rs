@@ -48,6 +48,8 @@ pub mod presets;
 pub mod quadrature;
 pub mod rings;
 pub mod smoothing;
+pub mod surface;
+pub mod symmetry;
 pub mod wolfe_quapp;
 
 #[cfg(test)]
@@ -71,4 +73,6 @@ pub use presets::{
 };
 pub use rings::Rings;
 pub use smoothing::SmoothedMixture;
+pub use surface::{Potential2d, Surface};
+pub use symmetry::Symmetry;
 pub use wolfe_quapp::WolfeQuapp;

@@ -8,51 +8,27 @@
 //! a fine grid ([`crate::grid`]).
 
 use crate::TargetError;
-use crate::grid::{Grid2d, LazyGrid};
-use sampo_core::rng::StreamRng;
-use sampo_core::{ExactSampler, GradTarget, Target, validate};
+use crate::surface::{Potential2d, Surface};
+use sampo_core::validate;
 
 /// bgflow's default scale.
 pub const BGFLOW_SCALE: f64 = 2.0;
 /// bgflow's default rotation, −0.15π.
 pub const BGFLOW_THETA: f64 = -0.15 * std::f64::consts::PI;
 
-/// The modified Wolfe–Quapp target (module docs).
-#[derive(Debug, Clone)]
-pub struct WolfeQuapp {
+/// bgflow's modified Wolfe–Quapp potential (module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WolfeQuappPotential {
     scale: f64,
     theta: f64,
-    beta: f64,
-    grid: LazyGrid,
 }
 
-impl PartialEq for WolfeQuapp {
-    fn eq(&self, other: &Self) -> bool {
-        (self.scale, self.theta, self.beta) == (other.scale, other.theta, other.beta)
-    }
-}
+/// The Wolfe–Quapp target: e^{−E/T} of [`WolfeQuappPotential`].
+pub type WolfeQuapp = Surface<WolfeQuappPotential>;
 
-impl WolfeQuapp {
-    /// The potential with scale `scale` > 0 and rotation `theta` (radians), at T = t > 0.
-    pub fn new(scale: f64, theta: f64, t: f64) -> Result<Self, TargetError> {
-        validate::positive("scale", scale)?;
-        validate::finite("theta", theta)?;
-        let t = validate::positive("temperature", t)?;
-        Ok(WolfeQuapp {
-            scale,
-            theta,
-            beta: 1.0 / t,
-            grid: LazyGrid::default(),
-        })
-    }
-
-    /// bgflow's defaults (preset `wolfe-quapp`).
-    pub fn bgflow() -> Self {
-        WolfeQuapp::new(BGFLOW_SCALE, BGFLOW_THETA, 1.0).expect("valid")
-    }
-
-    /// Unscaled energy and its gradient in (x, y).
-    fn raw(&self, x: f64, y: f64) -> (f64, f64, f64) {
+impl Potential2d for WolfeQuappPotential {
+    const NAME: &'static str = "wolfe-quapp";
+    fn energy_grad(&self, x: f64, y: f64) -> (f64, f64, f64) {
         let (sn, cs) = self.theta.sin_cos();
         let u = cs * x - sn * y;
         let v = sn * x + cs * y;
@@ -63,64 +39,36 @@ impl WolfeQuapp {
             + 9.3;
         let du = 4.0 * u.powi(3) - 4.0 * u + 2.0 * v + 0.8;
         let dv = 4.0 * v.powi(3) - 8.0 * v + 2.0 * u + 0.1;
-        (e, du * cs + dv * sn, -du * sn + dv * cs)
+        let s = self.scale;
+        (s * e, s * (du * cs + dv * sn), s * (-du * sn + dv * cs))
     }
-
-    /// The energy E(x, y).
-    pub fn energy(&self, p: &[f64]) -> f64 {
-        self.scale * self.raw(p[0], p[1]).0
-    }
-
-    /// The reference grid (built on first use; `None` only if it cannot be).
-    pub fn grid(&self) -> Option<&Grid2d> {
-        let k = self.beta * self.scale;
-        self.grid.get(|| {
-            Grid2d::build(
-                "wolfe-quapp",
-                &|x, y| -k * self.raw(x, y).0,
-                (-2.5, 2.5),
-                (-2.5, 2.5),
-            )
-        })
+    fn start_box(&self) -> ((f64, f64), (f64, f64)) {
+        ((-2.5, 2.5), (-2.5, 2.5))
     }
 }
 
-impl Target for WolfeQuapp {
-    fn dim(&self) -> usize {
-        2
+impl WolfeQuapp {
+    /// The potential with scale `scale` > 0 and rotation `theta` (radians), at T = t > 0.
+    pub fn new(scale: f64, theta: f64, t: f64) -> Result<Self, TargetError> {
+        validate::positive("scale", scale)?;
+        validate::finite("theta", theta)?;
+        Surface::of(WolfeQuappPotential { scale, theta }).with_temperature(t)
     }
-    fn log_density(&self, p: &[f64]) -> f64 {
-        -self.beta * self.energy(p)
-    }
-    fn log_z(&self) -> Option<f64> {
-        self.grid().map(Grid2d::log_z)
-    }
-    fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
-        self.grid().map(|_| self as &dyn ExactSampler)
-    }
-}
 
-impl GradTarget for WolfeQuapp {
-    fn log_density_grad(&self, p: &[f64], grad: &mut [f64]) -> f64 {
-        let (e, gx, gy) = self.raw(p[0], p[1]);
-        let k = self.beta * self.scale;
-        grad[0] = -k * gx;
-        grad[1] = -k * gy;
-        -k * e
-    }
-}
-
-impl ExactSampler for WolfeQuapp {
-    fn sample_exact(&self, rng: &mut StreamRng, out: &mut [f64]) {
-        self.grid()
-            .expect("exact_sampler() is Some only with a grid")
-            .sample(rng, out);
+    /// bgflow's defaults (preset `wolfe-quapp`). Every copy shares one reference
+    /// grid, built once per process.
+    pub fn bgflow() -> Self {
+        static SHARED: std::sync::OnceLock<WolfeQuapp> = std::sync::OnceLock::new();
+        SHARED
+            .get_or_init(|| WolfeQuapp::new(BGFLOW_SCALE, BGFLOW_THETA, 1.0).expect("valid"))
+            .clone()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sampo_core::Target;
 
     #[test]
     fn hand_computed_values() {

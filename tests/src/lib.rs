@@ -7,12 +7,39 @@
 
 use sampo_core::GradTarget;
 
-/// Every preset name, with `<d>` replaced by `d`.
+/// Every preset name, with `<d>` (and φ⁴'s lattice side `<L>`) replaced by `d`.
 pub fn preset_instances(d: usize) -> Vec<String> {
     sampo_targets::preset_names()
         .into_iter()
-        .map(|n| n.replace("<d>", &d.to_string()))
+        .map(|n| {
+            n.replace("<d>", &d.to_string())
+                .replace("<L>", &d.to_string())
+        })
         .collect()
+}
+
+/// A point where preset `name` (of dimension `dim`, no exact sampler) has a finite
+/// log density and moderate gradients: particle systems on a cubic grid at about
+/// their pair minimum (DW-4's d0 = 4, Lennard-Jones' r_m = 1, slightly stretched),
+/// every other target at 1.
+pub fn start_point(name: &str, dim: usize) -> Vec<f64> {
+    let Some(f) = sampo_targets::preset_frame(name) else {
+        return vec![1.0; dim];
+    };
+    let (n, s) = (f.particles(), f.spatial_dim());
+    let spacing = if name == "dw4" { 4.0 } else { 1.12 };
+    let side = (1..)
+        .find(|k: &usize| k.pow(s as u32) >= n)
+        .expect("finite");
+    let mut x = vec![0.0; n * s];
+    for i in 0..n {
+        let mut rest = i;
+        for c in 0..s {
+            x[i * s + c] = spacing * (rest % side) as f64;
+            rest /= side;
+        }
+    }
+    x
 }
 
 /// Builds every preset (with `<d>` = `d`), panicking with the name on failure.

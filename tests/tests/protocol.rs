@@ -114,10 +114,11 @@ fn every_kernel_runs_on_every_preset_with_exact_accounting() {
     for (name, t) in all_presets(3) {
         let target = Counted::new(t);
         let d = target.dim();
-        // Start where the density is finite: an exact draw, else a point near 1.
+        // Start where the density is finite: an exact draw, else a point near 1
+        // (particle systems: a grid at their pair minimum).
         let init = match target.exact_sampler() {
             Some(ex) => ex.sample_exact_n(4, 11),
-            None => Particles::repeat(&vec![1.0; d], 4),
+            None => Particles::repeat(&sampo_conformance::start_point(&name, d), 4),
         };
         for cfg in &configs {
             target.reset();
