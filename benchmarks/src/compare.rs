@@ -47,14 +47,14 @@ pub fn compare(
         }
         Reference::Target(t) => {
             let h = spec::target(t)?;
-            if h.dim() != a.dim() {
+            if h.sample_dim() != a.dim() {
                 return Err(BenchError::Dimension {
                     what: format!("samples of {} vs target {}", a_path.display(), h.name),
                     left: a.dim(),
-                    right: h.dim(),
+                    right: h.sample_dim(),
                 });
             }
-            let ex = h.target.density().exact_sampler().ok_or_else(|| {
+            let ex = h.reference_sampler().ok_or_else(|| {
                 BenchError::Usage(format!(
                     "target `{}` has no exact sampler to compare against",
                     h.name
@@ -64,7 +64,7 @@ pub fn compare(
         }
     };
     if handle.is_none()
-        && let Some(m) = metrics.iter().find(|m| !measure::is_two_sample(m))
+        && let Some(m) = metrics.iter().find(|m| measure::needs_target(m))
     {
         return Err(BenchError::Usage(format!(
             "metric `{m}` needs --target (it uses the target, not a second sample)"
@@ -74,7 +74,7 @@ pub fn compare(
         .par_iter()
         .map(|m| {
             let v = if measure::is_two_sample(m) {
-                measure::two_sample(m, &a, wa, &b, seed)?
+                measure::two_sample_for(m, &a, wa, &b, seed, handle.as_ref())?
             } else {
                 measure::against_target(m, &a, wa, handle.as_ref().expect("checked above"))?
             };
@@ -91,13 +91,19 @@ pub fn compare(
     }
     // `--floor-repeats 0` turns the noise floor off.
     if let Some(h) = handle.as_ref().filter(|_| floor_repeats > 0) {
-        let ex = h.target.density().exact_sampler().expect("checked above");
+        let ex = h.reference_sampler().expect("checked above");
         let floors: Vec<(String, serde_json::Value)> = metrics
             .par_iter()
             .filter(|m| measure::is_two_sample(m))
             .map(|m| {
-                let Some(f) =
-                    measure::noise_floor(m, ex, a.len(), floor_repeats, seed ^ 0xF100, seed)?
+                let Some(f) = measure::noise_floor(
+                    m,
+                    ex,
+                    a.len(),
+                    floor_repeats,
+                    (seed ^ 0xF100, seed),
+                    Some(h),
+                )?
                 else {
                     return Ok((m.clone(), serde_json::Value::Null));
                 };

@@ -124,11 +124,7 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
     let mut by_sampler: Vec<[Vec<(f64, f64)>; 2]> = vec![Default::default(); labels.len()];
     let mut floor_pts = Vec::new();
     for (name, r, mix) in &cases {
-        let handle = TargetHandle {
-            name: name.clone(),
-            target: AnyTarget::Gradient(Box::new(mix.clone())),
-            mixture: Some(mix.clone()),
-        };
+        let handle = TargetHandle::of_mixture(name.clone(), mix);
         let exact = mix.sample_exact_n(N, SEED ^ 0xE7AC7);
         let runs = run_all("ensemble-gmm", &handle, &samplers)?;
         let finished: Vec<&sampo_core::Run> = runs
@@ -221,11 +217,7 @@ pub fn targets(out: &Path) -> Result<(), BenchError> {
             _ => &well,
         };
         let exact = exact_sampler.sample_exact_n(N, SEED ^ 0xE7AC7);
-        let handle = TargetHandle {
-            name: name.into(),
-            target,
-            mixture: None,
-        };
+        let handle = TargetHandle::plain(name, target);
         let runs = run_all("ensemble-targets", &handle, &samplers)?;
         let (floor, w2s) = rayon::join(
             || {

@@ -161,11 +161,18 @@ pub fn execute<'a>(
     let wall = t1.elapsed().as_secs_f64();
     let evaluations = counter.counts();
     let (run, status) = match outcome {
-        Ok(Outcome::Finished(run)) => {
+        Ok(Outcome::Finished(mut run)) => {
             // Finite blow-ups are failures too (crate::validity).
-            let range = crate::validity::reference(&target.target);
+            let range = crate::validity::reference(&target.target).or_else(|| {
+                let r = target.reference.as_ref()?;
+                crate::validity::range_of(r, r.draws())
+            });
             match crate::validity::check(&run.samples, target.target.density(), range) {
-                None => (Some(run), Status::Ok),
+                None => {
+                    // Particle systems: back to particle coordinates (TargetHandle).
+                    run.samples = target.reported(run.samples);
+                    (Some(run), Status::Ok)
+                }
                 Some(why) => (None, Status::Failed(why)),
             }
         }

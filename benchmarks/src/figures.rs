@@ -320,11 +320,7 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
         init_scale: 1.0,
     };
     for (name, r, mix) in &cases {
-        let handle = crate::spec::TargetHandle {
-            name: name.clone(),
-            target: sampo_core::plugin::AnyTarget::Gradient(Box::new(mix.clone())),
-            mixture: Some(mix.clone()),
-        };
+        let handle = crate::spec::TargetHandle::of_mixture(name.clone(), mix);
         let exact = mix.sample_exact_n(N, SEED ^ 0xE7AC7);
         // The samplers run one after the other (each uses every core); then the
         // exact W2s, the costly part, run in parallel.

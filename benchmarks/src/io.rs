@@ -73,7 +73,7 @@ pub fn check_dir_writable(dir: &Path) -> Result<(), std::io::Error> {
 }
 
 /// Writes to a temporary file and renames: a crash never leaves a half-written file.
-fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), BenchError> {
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), BenchError> {
     let tmp = path.with_extension("partial");
     std::fs::write(&tmp, bytes).map_err(io_err(path))?;
     std::fs::rename(&tmp, path).map_err(io_err(path))

@@ -3,6 +3,7 @@
 //!
 //! - `list [targets|samplers|metrics|figures]`
 //! - `sample --target SPEC --sampler SPEC --n N --seed S [--budget B] [--set k=v] --out FILE`
+//! - `reference --target SPEC [--sampler SPEC] [--chains C] [--draws M] [--budget B] --out DIR`
 //! - `compare A.csv (B.csv | --target SPEC) [--metrics w2,mmd,...]`
 //! - `run SUITE.toml [--out DIR] [--threads N]`
 //! - `figure NAME [--out DIR]`
@@ -17,8 +18,8 @@ use sampo_bench::budget::BudgetSpec;
 use sampo_bench::execute::{Request, Status, execute};
 use sampo_bench::registry::registry;
 use sampo_bench::{
-    BenchError, compare, diagnose, eval, figures, io, measure, memory, progress, spec, suite,
-    throughput,
+    BenchError, compare, diagnose, eval, figures, io, measure, memory, progress, reference, spec,
+    suite, throughput,
 };
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,37 @@ enum Command {
         #[arg(long, default_value_t = 1.0)]
         init_scale: f64,
         /// Output file (.csv or .npy).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Writes a reference set (long multi-chain run with R̂ and ESS) for a target
+    /// without an exact sampler (docs/physics.md); prints its diagnostics as JSON.
+    Reference {
+        /// Target preset or TOML file with a [target] table.
+        #[arg(long)]
+        target: String,
+        /// Sampler kind or TOML file (an unweighted MCMC sampler).
+        #[arg(long, default_value = "mala-adapt")]
+        sampler: String,
+        /// Chains (at least 2, for R̂).
+        #[arg(long, default_value_t = 16)]
+        chains: usize,
+        /// Kept draws per chain.
+        #[arg(long, default_value_t = 1250)]
+        draws: usize,
+        /// Budget per kept draw (as for `sample`).
+        #[arg(long, default_value = "2000")]
+        budget: String,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Overrides a field of the sampler's configuration (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Chains start at N(0, s² I) (reduced coordinates for particle systems).
+        #[arg(long, default_value_t = 1.0)]
+        init_scale: f64,
+        /// Output folder (samples.npy and reference.json).
         #[arg(long)]
         out: PathBuf,
     },
@@ -295,6 +327,46 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                 "stats": run.diagnostics.stats,
             });
             println!("{info}");
+            Ok(())
+        }
+        Command::Reference {
+            target,
+            sampler,
+            chains,
+            draws,
+            budget,
+            seed,
+            sets,
+            init_scale,
+            out,
+        } => {
+            let budget: BudgetSpec = budget
+                .parse()
+                .map_err(|m: String| BenchError::Usage(format!("--budget: {m}")))?;
+            let args = reference::Args {
+                target,
+                sampler,
+                sets,
+                chains,
+                draws,
+                budget,
+                seed,
+                init_scale,
+                out,
+            };
+            let meta = reference::generate(&args)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&meta).expect("plain data")
+            );
+            if !meta.converged {
+                return Err(BenchError::Usage(format!(
+                    "not converged: largest R̂ {:.4} >= {} (written to {} marked `converged: false`); rerun with a larger --budget or --draws",
+                    meta.rhat_max,
+                    reference::RHAT_LIMIT,
+                    args.out.display()
+                )));
+            }
             Ok(())
         }
         Command::Compare {

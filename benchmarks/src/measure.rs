@@ -76,6 +76,26 @@ pub const METRICS: &[(&str, &str)] = &[
         "log-z-err",
         "|log Ẑ − log Z| of a sampler that estimates log Z (smc, ais), on targets with a known log Z",
     ),
+    (
+        "energy-w2",
+        "1-D W2 of the energies u = −log π (iDEM's energy_w2 is its square)",
+    ),
+    (
+        "dist-w2",
+        "1-D W2 of the interatomic distances (particle systems; iDEM's dist_w2 is its square)",
+    ),
+    (
+        "dist-tv",
+        "total variation of 200-bin interatomic-distance histograms (particle systems, as iDEM)",
+    ),
+    (
+        "abs-m-err",
+        "|<|m|> − <|m|>_ref|, m = mean of the coordinates (the φ⁴ magnetization per site)",
+    ),
+    (
+        "chi-err",
+        "relative error of the susceptibility V (<m²> − <|m|>²) (φ⁴)",
+    ),
 ];
 
 /// A metric running longer than this reports its progress on stderr.
@@ -87,6 +107,38 @@ const KNN_MAX_DIM: usize = 4;
 /// Whether `name` compares two samples (and so has a noise floor).
 pub fn is_two_sample(name: &str) -> bool {
     !matches!(name, "kl-target" | "mode-tv" | "emc" | "log-z-err")
+}
+
+/// Whether a metric needs the target besides the two samples (the physics metrics,
+/// [`crate::physics`], and every metric that is not two-sample).
+pub fn needs_target(name: &str) -> bool {
+    !is_two_sample(name) || crate::physics::is_physics(name)
+}
+
+/// [`two_sample`], and the physics metrics where the target `t` is given (`None`
+/// for them without it).
+pub fn two_sample_for(
+    name: &str,
+    a: &Particles,
+    wa: Option<&[f64]>,
+    b: &Particles,
+    seed: u64,
+    t: Option<&TargetHandle>,
+) -> Result<Option<f64>, BenchError> {
+    if !crate::physics::is_physics(name) {
+        return two_sample(name, a, wa, b, seed);
+    }
+    if a.dim() != b.dim() {
+        return Err(BenchError::Dimension {
+            what: format!("samples compared by {name}"),
+            left: a.dim(),
+            right: b.dim(),
+        });
+    }
+    match t {
+        Some(t) => crate::physics::two_sample(name, a, wa, b, t),
+        None => Ok(None),
+    }
 }
 
 /// Whether `name` is read from the run itself (its statistics), not its samples.
@@ -203,6 +255,7 @@ pub fn two_sample(
         "ks-x0" => marginal::ks_1d(&a.column(0), wa, &b.column(0), None)?,
         "w2-marginal" => marginal::max_marginal_w2(a, wa, b, None)?,
         "ks-marginal" => marginal::max_marginal_ks(a, wa, b, None)?,
+        p if crate::physics::is_physics(p) => return Ok(None),
         other => unreachable!("two_sample called with target metric {other}"),
     }))
 }
@@ -214,21 +267,26 @@ pub fn applies(name: &str, d: usize) -> bool {
 
 /// The noise floor of a two-sample metric: the metric between two independent exact
 /// samples of size `n`, `repeats` times (`floor_seed` picks the samples, `metric_seed`
-/// the metric's own randomness). `None` where the metric does not apply.
+/// the metric's own randomness; `t` is the target, for the physics metrics).
+/// `None` where the metric does not apply.
 pub fn noise_floor(
     name: &str,
     exact: &dyn sampo_core::ExactSampler,
     n: usize,
     repeats: usize,
-    floor_seed: u64,
-    metric_seed: u64,
+    (floor_seed, metric_seed): (u64, u64),
+    t: Option<&TargetHandle>,
 ) -> Result<Option<sampo_metrics::noise_floor::NoiseFloor>, BenchError> {
     if !applies(name, exact.dim()) {
         return Ok(None);
     }
+    let probe = exact.sample_exact_n(2, floor_seed);
+    if two_sample_for(name, &probe, None, &probe, metric_seed, t)?.is_none() {
+        return Ok(None);
+    }
     let f = sampo_metrics::noise_floor::noise_floor(exact, n, repeats, floor_seed, |a, b| {
-        two_sample(name, a, None, b, metric_seed)
-            .map(|v| v.expect("applies() checked"))
+        two_sample_for(name, a, None, b, metric_seed, t)
+            .map(|v| v.expect("applies (probed above)"))
             .map_err(|e| sampo_metrics::MetricError::invalid(name, e.to_string()))
     })?;
     Ok(Some(f))

@@ -396,7 +396,9 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
     writeln!(
         out,
         "W2 is exact (network simplex / assignment, squared-Euclidean cost, sqrt); \
-         reference: fresh exact samples of the same size; mean ± sd over seeds. \
+         reference: fresh exact samples of the same size (for targets without an exact \
+         sampler, draws with replacement from the target's `sampo-bench reference` set); \
+         the noise floor is the metric between two such reference samples; mean ± sd over seeds. \
          Cost columns are per output sample, each unit separately.\n"
     )
     .expect("write to String");

@@ -5,34 +5,115 @@
 use crate::BenchError;
 use crate::registry::registry;
 use sampo_core::plugin::{AnyTarget, Built, set_path};
-use sampo_targets::{GaussianMixture, TargetConfig};
+use sampo_core::{ExactSampler, GradTarget, Particles};
+use sampo_targets::{ComFrame, GaussianMixture, MeanFree, TargetConfig};
 use serde::Deserialize;
 use std::path::Path;
 
-/// A target ready for the harness: its display name, the target, and the mixture
-/// behind it when it is one (for mode metrics).
+/// A target ready for the harness: its display name, the target samplers see, the
+/// mixture behind it when it is one (for mode metrics), the particle frame of a
+/// translation-invariant system, and reference draws where there is no exact
+/// sampler.
+///
+/// **Particle systems** (`frame` set: DW-4, Lennard-Jones) are sampled in the
+/// zero-centre-of-mass subspace: `target` is the [`MeanFree`] wrapper of dimension
+/// (n − 1)·s, and [`crate::execute::execute`] maps every run's samples back to the
+/// n·s particle coordinates ([`ComFrame::embed`]) before anything measures or writes
+/// them. Everything after a run (metrics, files, reference sets) is in particle
+/// coordinates with zero centre of mass.
 pub struct TargetHandle {
     /// Preset name or file stem.
     pub name: String,
-    /// The target with its capabilities.
+    /// The target with its capabilities, as samplers see it.
     pub target: AnyTarget,
     /// The mixture, for mixture targets.
     pub mixture: Option<GaussianMixture>,
+    /// The particle frame of a translation-invariant target.
+    pub frame: Option<ComFrame>,
+    /// Reference draws (particle coordinates) for a target without an exact sampler.
+    pub reference: Option<crate::reference::ReferenceSet>,
 }
 
 impl TargetHandle {
     /// Builds a handle from a config.
     pub fn from_config(name: String, cfg: &TargetConfig) -> Result<Self, BenchError> {
+        let frame = cfg.frame()?;
+        let built = cfg.build()?;
+        let target: Box<dyn GradTarget> = match frame {
+            Some(f) => Box::new(MeanFree::new(built, f)?),
+            None => built,
+        };
         Ok(TargetHandle {
             name,
-            target: AnyTarget::Gradient(cfg.build()?),
+            target: AnyTarget::Gradient(target),
             mixture: cfg.mixture()?,
+            frame,
+            reference: None,
         })
     }
 
-    /// The dimension.
+    /// A handle on a mixture (mode metrics included).
+    pub fn of_mixture(name: impl Into<String>, mix: &GaussianMixture) -> Self {
+        TargetHandle {
+            name: name.into(),
+            target: AnyTarget::Gradient(Box::new(mix.clone())),
+            mixture: Some(mix.clone()),
+            frame: None,
+            reference: None,
+        }
+    }
+
+    /// A handle on any target, without mixture, frame or reference set.
+    pub fn plain(name: impl Into<String>, target: AnyTarget) -> Self {
+        TargetHandle {
+            name: name.into(),
+            target,
+            mixture: None,
+            frame: None,
+            reference: None,
+        }
+    }
+
+    /// The dimension samplers work in ((n − 1)·s for particle systems).
     pub fn dim(&self) -> usize {
         self.target.dim()
+    }
+
+    /// The dimension of reported samples (n·s for particle systems).
+    pub fn sample_dim(&self) -> usize {
+        self.frame.map_or(self.dim(), |f| f.ambient_dim())
+    }
+
+    /// Where reference samples come from: the target's exact sampler, else the
+    /// reference set read with `reference = "..."` (`None`: neither).
+    pub fn reference_sampler(&self) -> Option<&dyn ExactSampler> {
+        match &self.reference {
+            Some(r) => Some(r),
+            None => self.target.density().exact_sampler(),
+        }
+    }
+
+    /// Samples as reported: particle coordinates for particle systems (module
+    /// docs), unchanged otherwise.
+    pub fn reported(&self, samples: Particles) -> Particles {
+        match self.frame {
+            Some(f) => f.embed_particles(&samples),
+            None => samples,
+        }
+    }
+
+    /// The dimensionless energy u(x) = −log π(x) of a reported sample (particle
+    /// coordinates for particle systems: x is centred first, which does not change
+    /// u of a translation-invariant target).
+    pub fn energy(&self, x: &[f64]) -> f64 {
+        match self.frame {
+            Some(f) => {
+                let mut y = vec![0.0; f.reduced_dim()];
+                f.reduce(x, &mut y);
+                -self.target.density().log_density(&y)
+            }
+            None => -self.target.density().log_density(x),
+        }
     }
 }
 
@@ -137,9 +218,14 @@ pub fn target_error_key(e: &BenchError) -> Option<String> {
 /// A preset name or a TOML file with a `[target]` table. A bad value in a file is
 /// reported at the line of its field.
 pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
+    target_with_config(spec).map(|(h, _)| h)
+}
+
+/// [`target`], with the config it was built from.
+pub fn target_with_config(spec: &str) -> Result<(TargetHandle, TargetConfig), BenchError> {
     if is_file(spec) {
         let f: TargetFile = read_toml(spec)?;
-        TargetHandle::from_config(stem(spec), &f.target).map_err(|e| {
+        let h = TargetHandle::from_config(stem(spec), &f.target).map_err(|e| {
             let text = std::fs::read_to_string(spec).unwrap_or_default();
             match target_error_key(&e).and_then(|k| key_line(&text, &(0..text.len()), &k)) {
                 Some(line) => BenchError::Toml {
@@ -148,12 +234,13 @@ pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
                 },
                 None => e,
             }
-        })
+        })?;
+        Ok((h, f.target))
     } else {
         let cfg = TargetConfig::Preset {
             preset: spec.to_string(),
         };
-        TargetHandle::from_config(spec.to_string(), &cfg)
+        Ok((TargetHandle::from_config(spec.to_string(), &cfg)?, cfg))
     }
 }
 

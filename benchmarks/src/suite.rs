@@ -34,6 +34,7 @@
 use crate::budget::BudgetSpec;
 use crate::execute::{Executed, Request, Status, execute};
 use crate::measure;
+use crate::reference::ReferenceSet;
 use crate::report::{self, ChainDiagnostics, Row};
 use crate::spec::{SamplerSpec, TargetHandle, build_table, key_line, line_col};
 use crate::{BenchError, plots, progress};
@@ -111,6 +112,9 @@ pub struct Suite {
     pub settings: Settings,
     /// `(label, config)` of every `[[targets]]` entry.
     pub targets: Vec<(String, TargetConfig)>,
+    /// The reference set (`reference = "DIR"`, a `sampo-bench reference` output
+    /// folder, relative to the suite file) of the targets that name one.
+    pub references: std::collections::HashMap<String, PathBuf>,
     /// Every `[[samplers]]` entry.
     pub samplers: Vec<SamplerEntry>,
 }
@@ -169,20 +173,45 @@ impl Suite {
         };
 
         let mut targets = Vec::new();
+        let mut references = std::collections::HashMap::new();
+        let base = Path::new(path).parent().unwrap_or(Path::new("."));
         for (i, spanned) in raw.targets.into_iter().enumerate() {
             let span = spanned.span();
             let mut t = spanned.into_inner();
             let name = take_name(&mut t, "preset")
                 .map_err(|m| bad(format!("{}: targets[{i}]{m}", at(&span))))?;
+            let reference = match t.remove("reference") {
+                None => None,
+                Some(toml::Value::String(dir)) => Some(base.join(dir)),
+                Some(other) => {
+                    return Err(bad(format!(
+                        "{}: targets[{i}].reference must be the path of a `sampo-bench reference` folder, not {other}",
+                        at(&span)
+                    )));
+                }
+            };
             let cfg = TargetConfig::deserialize(toml::Value::Table(t))
                 .map_err(|e| bad(format!("{}: targets[{i}] (`{name}`): {e}", at(&span))))?;
             // Build now: a bad value is found before any run.
-            TargetHandle::from_config(name.clone(), &cfg).map_err(|e| {
+            let handle = TargetHandle::from_config(name.clone(), &cfg).map_err(|e| {
                 let where_ = crate::spec::target_error_key(&e)
                     .and_then(|k| key_line(&text, &span, &k))
                     .map_or_else(|| at(&span), |l| format!("line {l}"));
                 bad(format!("{where_}: targets[{i}] (`{name}`): {e}"))
             })?;
+            if let Some(dir) = reference {
+                ReferenceSet::load(&dir, &cfg).map_err(|e| {
+                    bad(format!(
+                        "{}: targets[{i}] (`{name}`).reference: {e}",
+                        at(&span)
+                    ))
+                })?;
+                references.insert(name.clone(), dir);
+            } else if handle.reference_sampler().is_none() {
+                eprintln!(
+                    "note: target `{name}` has no exact sampler and no `reference`: its two-sample metrics stay empty (see `sampo-bench reference`)"
+                );
+            }
             if targets.iter().any(|(n, _)| n == &name) {
                 return Err(bad(format!(
                     "{}: targets[{i}]: the label `{name}` is used twice (give `name = \"...\"`)",
@@ -317,6 +346,7 @@ impl Suite {
                 chains: s.chains,
             },
             targets,
+            references,
             samplers,
         };
         // What each sampler needs, against what each of its targets provides.
@@ -403,8 +433,12 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
     let mut done = 0usize;
     let mut floors = Vec::new();
     for (tname, tcfg) in &suite.targets {
-        let handle = TargetHandle::from_config(tname.clone(), tcfg)?;
-        let exact = handle.target.density().exact_sampler();
+        let mut handle = TargetHandle::from_config(tname.clone(), tcfg)?;
+        if let Some(dir) = suite.references.get(tname) {
+            handle.reference = Some(ReferenceSet::load(dir, tcfg)?);
+        }
+        let handle = handle;
+        let exact = handle.reference_sampler();
         // Noise floors of the two-sample metrics at this n.
         let two: Vec<&String> = s
             .metrics
@@ -416,8 +450,15 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
             let fl: Vec<(String, sampo_metrics::noise_floor::NoiseFloor)> = two
                 .par_iter()
                 .map(|m| {
-                    measure::noise_floor(m, ex, s.n, s.noise_floor_repeats, seed0, seed0)
-                        .map(|f| f.map(|f| ((*m).clone(), f)))
+                    measure::noise_floor(
+                        m,
+                        ex,
+                        s.n,
+                        s.noise_floor_repeats,
+                        (seed0, seed0),
+                        Some(&handle),
+                    )
+                    .map(|f| f.map(|f| ((*m).clone(), f)))
                 })
                 .collect::<Result<Vec<_>, BenchError>>()?
                 .into_iter()
@@ -499,9 +540,14 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                                     measure::of_run(m, run, &handle)
                                 } else if measure::is_two_sample(m) {
                                     match &reference {
-                                        Some(r) => {
-                                            measure::two_sample(m, &run.samples, wa, r, *seed)?
-                                        }
+                                        Some(r) => measure::two_sample_for(
+                                            m,
+                                            &run.samples,
+                                            wa,
+                                            r,
+                                            *seed,
+                                            Some(&handle),
+                                        )?,
                                         None => None,
                                     }
                                 } else {
@@ -708,7 +754,7 @@ fn plot_target(
     panels: &[(String, Particles)],
     s: &Settings,
 ) -> Result<(), BenchError> {
-    let Some(ex) = t.target.density().exact_sampler() else {
+    let Some(ex) = t.reference_sampler() else {
         return Ok(());
     };
     let exact = ex.sample_exact_n(s.n, s.seeds[0] ^ REFERENCE_SALT);

@@ -27,8 +27,9 @@
 //! A diverged chain, on the other hand, overshoots by many orders of magnitude (the
 //! ULA example has `U ≈ 10¹⁶⁰`).
 //!
-//! Targets without an exact sampler have no reference range; for them only a
-//! non-finite log density is flagged.
+//! Targets without an exact sampler take the range from their reference set
+//! (`sampo-bench reference`, all its rows), where the suite names one; without
+//! either, only a non-finite log density is flagged.
 
 use sampo_core::plugin::AnyTarget;
 use sampo_core::{Particles, Target};
@@ -62,7 +63,12 @@ impl Plausible {
 pub fn reference(target: &AnyTarget) -> Option<Plausible> {
     let t = target.density();
     let ex = t.exact_sampler()?;
-    let draws = ex.sample_exact_n(REFERENCE_DRAWS, REFERENCE_SEED);
+    range_of(t, &ex.sample_exact_n(REFERENCE_DRAWS, REFERENCE_SEED))
+}
+
+/// The range of the energies of `draws` under `t` (for a reference set: every row
+/// of our own converged run stands in for the exact draws).
+pub fn range_of(t: &dyn Target, draws: &Particles) -> Option<Plausible> {
     let mut lp = vec![0.0; draws.len()];
     t.log_density_batch(draws.as_slice(), &mut lp);
     let (mut u_min, mut u_max) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -95,7 +101,7 @@ pub fn check(samples: &Particles, target: &dyn Target, range: Option<Plausible>)
     let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
     let why = match range {
         Some(r) if lp[i].is_finite() => format!(
-            "energy −log π̃ = {:.3e}, above the plausible limit {:.4} (exact draws' energies span [{:.4}, {:.4}])",
+            "energy −log π̃ = {:.3e}, above the plausible limit {:.4} (reference draws' energies span [{:.4}, {:.4}])",
             -lp[i], limit, r.u_min, r.u_max
         ),
         _ => format!("log density {}", lp[i]),

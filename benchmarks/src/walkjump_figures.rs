@@ -257,11 +257,7 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
         init_scale: 1.0,
     };
     for (name, r, mix) in &cases {
-        let handle = crate::spec::TargetHandle {
-            name: name.clone(),
-            target: AnyTarget::Gradient(Box::new(mix.clone())),
-            mixture: Some(mix.clone()),
-        };
+        let handle = crate::spec::TargetHandle::of_mixture(name.clone(), mix);
         let exact = mix.sample_exact_n(N, SEED ^ 0xE7AC7);
         let runs: Vec<_> = std::iter::once(&walkjump)
             .chain(baselines.iter())

@@ -372,3 +372,152 @@ fn multi_chain_runs_report_rhat_ess_and_mcse_and_diagnose_agrees() {
     let rhat = doc["coordinates"][0]["rhat"].as_f64().unwrap();
     assert_eq!(rhat, coords[0]["rhat"].as_f64().unwrap());
 }
+
+/// `reference` writes a converged set for a target without an exact sampler, a
+/// suite reads it (physics metrics, zero-centre-of-mass samples in particle
+/// coordinates), and refuses a set that is not converged, is for another target, or
+/// has another format version.
+#[test]
+fn reference_sets_are_written_checked_and_used_by_suites() {
+    let d = scratch("reference");
+    // DW-4 at T = 4 mixes fast enough for a converged set in well under a second.
+    let target = d.join("hot-dw4.toml");
+    std::fs::write(&target, "[target]\nkind = \"dw4\"\ntemperature = 4.0\n").unwrap();
+    let run_ref = |budget: &str, out: &Path| {
+        bench(&[
+            "reference",
+            "--target",
+            s(&target),
+            "--chains",
+            "4",
+            "--draws",
+            "250",
+            "--budget",
+            budget,
+            "--init-scale",
+            "2",
+            "--out",
+            s(out),
+        ])
+    };
+    let good = d.join("ref-good");
+    let o = run_ref("300", &good);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let meta: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(meta["converged"], true);
+    assert!(meta["rhat_max"].as_f64().unwrap() < 1.01);
+    assert_eq!(meta["chains"], 4);
+    assert!(meta["command"].as_str().unwrap().contains("--budget 300"));
+    // A budget of 5 gradient evaluations per draw does not converge: exit 1, kept
+    // on disk marked so.
+    let bad = d.join("ref-bad");
+    let o = run_ref("5", &bad);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not converged"), "{}", stderr(&o));
+    assert!(bad.join("reference.json").exists());
+    // Exact targets need no reference.
+    let o = bench(&[
+        "reference",
+        "--target",
+        "8-gaussians",
+        "--out",
+        s(&d.join("x")),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("exact sampler"), "{}", stderr(&o));
+
+    let suite = |reference: &Path, kind_line: &str| {
+        let p = d.join("suite.toml");
+        std::fs::write(
+            &p,
+            format!(
+                "[suite]\nname = \"phys\"\nn = 200\nseeds = [1]\nbudgets = [100]\n\
+                 metrics = [\"energy-w2\", \"dist-tv\", \"dist-w2\", \"w2\"]\nnoise_floor_repeats = 2\ninit_scale = 2.0\n\
+                 [[targets]]\nname = \"hot-dw4\"\n{kind_line}\nreference = \"{}\"\n\
+                 [[samplers]]\nkind = \"mala-adapt\"\n",
+                s(reference)
+            ),
+        )
+        .unwrap();
+        p
+    };
+    let dw4 = "kind = \"dw4\"\ntemperature = 4.0";
+    let out = d.join("out");
+    let o = bench(&["run", s(&suite(&good, dw4)), "--out", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rows = std::fs::read_to_string(out.join("results.jsonl")).unwrap();
+    let row: serde_json::Value = serde_json::from_str(rows.lines().next().unwrap()).unwrap();
+    assert_eq!(row["status"], "ok", "{row}");
+    for m in ["energy-w2", "dist-tv", "dist-w2", "w2"] {
+        let v = row["metrics"][m].as_f64().unwrap_or(-1.0);
+        assert!(v >= 0.0 && v.is_finite(), "{m}: {row}");
+    }
+    // Samples are reported in the 8 particle coordinates with zero centre of mass.
+    let file = out.join("samples").join("hot-dw4");
+    let csv = std::fs::read_dir(&file)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let body = std::fs::read_to_string(csv).unwrap();
+    let mut lines = body.lines();
+    assert_eq!(lines.next().unwrap().split(',').count(), 8);
+    for l in lines {
+        let v: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+        for c in 0..2 {
+            let m: f64 = (0..4).map(|i| v[i * 2 + c]).sum::<f64>() / 4.0;
+            assert!(m.abs() < 1e-9, "centre of mass {m} in {l}");
+        }
+    }
+    // Refusals, before any run.
+    for (reference, kind, want) in [
+        (&bad, dw4, "not converged"),
+        (&good, "preset = \"dw4\"", "made for the target config"),
+    ] {
+        let o = bench(&["run", s(&suite(reference, kind)), "--out", s(&d.join("no"))]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains(want), "{}", stderr(&o));
+    }
+    let meta_path = good.join("reference.json");
+    let text = std::fs::read_to_string(&meta_path).unwrap();
+    std::fs::write(
+        &meta_path,
+        text.replace("\"format_version\": 1", "\"format_version\": 99"),
+    )
+    .unwrap();
+    let o = bench(&["run", s(&suite(&good, dw4)), "--out", s(&d.join("no"))]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("format_version"), "{}", stderr(&o));
+}
+
+/// `eval` on a particle system takes the n·s particle coordinates (not the reduced
+/// ones its samplers run in): DW-4's square of side 4 has E = −8.396642530754047.
+#[test]
+fn eval_of_dw4_is_on_particle_coordinates() {
+    let d = scratch("eval-dw4");
+    let pts = d.join("p.csv");
+    std::fs::write(
+        &pts,
+        "x0,x1,x2,x3,x4,x5,x6,x7\n0,0,4,0,4,4,0,4\n1.5,1.5,5.5,1.5,5.5,5.5,1.5,5.5\n",
+    )
+    .unwrap();
+    let out = d.join("o.csv");
+    let o = bench(&[
+        "eval",
+        "--target",
+        "dw4",
+        "--points",
+        s(&pts),
+        "--out",
+        s(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next().unwrap().split(',').count(), 9);
+    for l in lines {
+        let v: f64 = l.split(',').next().unwrap().parse().unwrap();
+        assert!((v - 8.396642530754047).abs() < 1e-12, "{l}");
+    }
+}
