@@ -16,6 +16,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "stationary Var(x) of ULA, BAOAB, OBABO, ABOBA on N(0,1) vs step size: measured ± 4 MCSE against the closed forms (samplers-a.md §4)",
     ),
     (
+        "physics-profiles",
+        "free-energy profiles of Müller–Brown (s = 0.05) along x from MALA, NUTS, PT, SMC, Föllmer and GPSS at 1000 evaluations per sample (n = 4000) against the exact profile by quadrature",
+    ),
+    (
         "rdmc-gmm",
         "rdMC vs ULA, MALA, tempered SMC and parallel tempering at equal gradient, equal total evaluations and equal wall time on 8 Gaussians and the ZOD-MC GMM with mode radius R = 1..26 (n = 2000): W2 with noise floor, mode-weight TV, mass on the 0.1-weight centre mode",
     ),
@@ -63,6 +67,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "langevin-bias" => langevin_bias,
         "w2-noise-floor" => w2_noise_floor,
         "rdmc-gmm" => rdmc_gmm,
+        "physics-profiles" => crate::physics_figures::profiles,
         "ensemble-gmm" => crate::ensemble_figures::gmm,
         "ensemble-targets" => crate::ensemble_figures::targets,
         "gpss-axial" => crate::gpss_figures::axial,

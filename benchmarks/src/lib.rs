@@ -24,6 +24,7 @@ pub mod io;
 pub mod measure;
 pub mod memory;
 pub mod physics;
+mod physics_figures;
 pub mod plots;
 pub mod progress;
 pub mod reference;

@@ -90,11 +90,15 @@ pub const METRICS: &[(&str, &str)] = &[
     ),
     (
         "abs-m-err",
-        "|<|m|> − <|m|>_ref|, m = mean of the coordinates (the φ⁴ magnetization per site)",
+        "|<|m|> − <|m|>_ref|, m = mean of the coordinates, the magnetization per site (φ⁴)",
     ),
     (
         "chi-err",
         "relative error of the susceptibility V (<m²> − <|m|>²) (φ⁴)",
+    ),
+    (
+        "g2-err",
+        "largest error of the two-point function G(r), r = 0..L/2 (φ⁴)",
     ),
 ];
 

@@ -30,6 +30,8 @@ pub struct TargetHandle {
     pub mixture: Option<GaussianMixture>,
     /// The particle frame of a translation-invariant target.
     pub frame: Option<ComFrame>,
+    /// The side L of a φ⁴ lattice target (for its observables).
+    pub lattice: Option<usize>,
     /// Reference draws (particle coordinates) for a target without an exact sampler.
     pub reference: Option<crate::reference::ReferenceSet>,
 }
@@ -48,6 +50,7 @@ impl TargetHandle {
             target: AnyTarget::Gradient(target),
             mixture: cfg.mixture()?,
             frame,
+            lattice: cfg.lattice(),
             reference: None,
         })
     }
@@ -59,6 +62,7 @@ impl TargetHandle {
             target: AnyTarget::Gradient(Box::new(mix.clone())),
             mixture: Some(mix.clone()),
             frame: None,
+            lattice: None,
             reference: None,
         }
     }
@@ -70,6 +74,7 @@ impl TargetHandle {
             target,
             mixture: None,
             frame: None,
+            lattice: None,
             reference: None,
         }
     }

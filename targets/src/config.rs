@@ -317,11 +317,16 @@ impl TargetConfig {
         if let Some(f) = self.frame()? {
             return Ok(Some(crate::Symmetry::Particles(f)));
         }
-        let phi4 = match self {
-            TargetConfig::Preset { preset } => preset.starts_with("phi4-"),
-            TargetConfig::Spec(s) => matches!(s, TargetSpec::Phi4 { .. }),
-        };
-        Ok(phi4.then_some(crate::Symmetry::SignFlip))
+        Ok(self.lattice().map(|_| crate::Symmetry::SignFlip))
+    }
+
+    /// The side L of a φ⁴ lattice target (`phi4` and `phi4-<L>`); `None` otherwise.
+    pub fn lattice(&self) -> Option<usize> {
+        match self {
+            TargetConfig::Preset { preset } => preset.strip_prefix("phi4-")?.parse().ok(),
+            TargetConfig::Spec(TargetSpec::Phi4 { size, .. }) => Some(*size),
+            TargetConfig::Spec(_) => None,
+        }
     }
 
     /// The particle frame of a translation-invariant target (`dw4`,
