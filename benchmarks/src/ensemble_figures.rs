@@ -13,15 +13,15 @@
 //!   weights' TV (many-well).
 
 use crate::BenchError;
-use crate::budget::BudgetSpec;
+
 use crate::execute::{Executed, Request, Status, execute};
 use crate::figures::write_csv;
 use crate::plots;
 use crate::spec::{SamplerSpec, TargetHandle};
 use rayon::prelude::*;
-use sampo_core::plugin::{AnyTarget, Budget};
-use sampo_core::{CostUnit, ExactSampler, Particles, Target};
-use sampo_targets::GaussianMixture;
+use sampo_core::plugin::AnyTarget;
+use sampo_core::{ExactSampler, Particles, Target};
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -58,24 +58,9 @@ fn samplers(mala_kind: &str) -> Result<Vec<SamplerSpec>, BenchError> {
 }
 
 fn request(s: &SamplerSpec) -> Request {
-    let unit = if s.built.sampler.needs().gradient {
-        CostUnit::Gradient
-    } else {
-        CostUnit::Density
-    };
-    Request {
-        n: N,
-        budget: BudgetSpec::Evals(Budget {
-            unit,
-            per_sample: BUDGET,
-        }),
-        chains: None,
-        seed: SEED,
-        init_scale: 1.0,
-    }
+    Request::in_primary_unit(s, N, BUDGET, SEED)
 }
 
-/// Runs every sampler on `handle` one after the other (each uses every core).
 fn run_all(
     figure: &str,
     handle: &TargetHandle,
@@ -108,18 +93,7 @@ fn per_sample(ex: &Executed) -> (f64, f64) {
 pub fn gmm(out: &Path) -> Result<(), BenchError> {
     let samplers = samplers("mala")?;
     let labels: Vec<String> = samplers.iter().map(|s| s.label.clone()).collect();
-    let mut cases: Vec<(String, f64, GaussianMixture)> = vec![(
-        "8-gaussians".into(),
-        f64::NAN,
-        GaussianMixture::eight_gaussians(),
-    )];
-    for r in [1.0, 6.0, 11.0, 16.0, 21.0, 26.0] {
-        cases.push((
-            format!("zodmc-R{r}"),
-            r,
-            GaussianMixture::zodmc_gmm2d_radius(r)?,
-        ));
-    }
+    let cases = crate::figures::mixture_cases()?;
     let mut csv = "target,R,sampler,n,density_evals_per_sample,grad_evals_per_sample,wall_s,w2,w2_floor,w2_floor_sd,mode_tv,max_weight_err\n".to_string();
     let mut by_sampler: Vec<[Vec<(f64, f64)>; 2]> = vec![Default::default(); labels.len()];
     let mut floor_pts = Vec::new();

@@ -63,6 +63,22 @@ pub struct Request {
 }
 
 impl Request {
+    /// `n` samples, one chain each from N(0, I), at `per_sample` evaluations per
+    /// sample in the sampler's primary unit (gradient evaluations if it needs the
+    /// gradient, else density evaluations): the figures' equal-cost request.
+    pub fn in_primary_unit(sampler: &SamplerSpec, n: usize, per_sample: u64, seed: u64) -> Self {
+        Request {
+            n,
+            budget: BudgetSpec::Evals(Budget {
+                unit: primary_unit(sampler),
+                per_sample,
+            }),
+            chains: None,
+            seed,
+            init_scale: 1.0,
+        }
+    }
+
     fn job(&self, budget: Budget) -> Job {
         Job {
             n: self.n,

@@ -102,6 +102,25 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
 }
 
 /// Writes `text` (a CSV or Markdown table) to `path`, creating its folder.
+/// The mixture figures' cases `(label, R, mixture)`: the 8 Gaussians (R = NaN) and
+/// the ZOD-MC mixture with mode radius R = 1, 6, …, 26.
+pub(crate) fn mixture_cases()
+-> Result<Vec<(String, f64, sampo_targets::GaussianMixture)>, BenchError> {
+    let mut cases: Vec<(String, f64, sampo_targets::GaussianMixture)> = vec![(
+        "8-gaussians".into(),
+        f64::NAN,
+        sampo_targets::GaussianMixture::eight_gaussians(),
+    )];
+    for r in [1.0, 6.0, 11.0, 16.0, 21.0, 26.0] {
+        cases.push((
+            format!("zodmc-R{r}"),
+            r,
+            sampo_targets::GaussianMixture::zodmc_gmm2d_radius(r)?,
+        ));
+    }
+    Ok(cases)
+}
+
 pub(crate) fn write_csv(path: &Path, text: &str) -> Result<(), BenchError> {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).map_err(|source| BenchError::Io {
@@ -271,7 +290,7 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
     use crate::execute::{Request, Status, execute};
     use sampo_core::CostUnit;
     use sampo_core::plugin::Budget;
-    use sampo_targets::GaussianMixture;
+
     const N: usize = 2000;
     const SEED: u64 = 1;
     let rdmc = crate::spec::sampler("rdmc", &[])?;
@@ -295,18 +314,7 @@ fn rdmc_gmm(out: &Path) -> Result<(), BenchError> {
         ("total", "equal total evaluations"),
         ("wall", "equal wall time"),
     ];
-    let mut cases: Vec<(String, f64, GaussianMixture)> = vec![(
-        "8-gaussians".into(),
-        f64::NAN,
-        GaussianMixture::eight_gaussians(),
-    )];
-    for r in [1.0, 6.0, 11.0, 16.0, 21.0, 26.0] {
-        cases.push((
-            format!("zodmc-R{r}"),
-            r,
-            GaussianMixture::zodmc_gmm2d_radius(r)?,
-        ));
-    }
+    let cases = crate::figures::mixture_cases()?;
     let labels: Vec<String> = std::iter::once("rdmc".to_string())
         .chain(
             baselines

@@ -9,12 +9,12 @@
 //! delta-method standard errors (independent chains: one chain per sample).
 
 use crate::BenchError;
-use crate::budget::BudgetSpec;
+
 use crate::execute::{Request, Status, execute};
 use crate::plots;
 use crate::spec::TargetHandle;
-use sampo_core::plugin::{AnyTarget, Budget};
-use sampo_core::{CostUnit, Target};
+use sampo_core::Target;
+use sampo_core::plugin::AnyTarget;
 use sampo_metrics::free_energy::profile_1d;
 use sampo_targets::MullerBrown;
 use sampo_targets::quadrature::integrate;
@@ -90,21 +90,7 @@ pub fn profiles(out: &Path) -> Result<(), BenchError> {
     );
     for (k, kind) in kinds.iter().enumerate() {
         let s = crate::spec::sampler(kind, &[])?;
-        let unit = if s.built.sampler.needs().gradient {
-            CostUnit::Gradient
-        } else {
-            CostUnit::Density
-        };
-        let req = Request {
-            n: N,
-            budget: BudgetSpec::Evals(Budget {
-                unit,
-                per_sample: BUDGET,
-            }),
-            chains: None,
-            seed: SEED,
-            init_scale: 1.0,
-        };
+        let req = Request::in_primary_unit(&s, N, BUDGET, SEED);
         let ex = execute(&handle, &s, &req, vec![]);
         let run = match (&ex.status, &ex.run) {
             (Status::Ok, Some(r)) => r,

@@ -226,18 +226,7 @@ pub fn gmm(out: &Path) -> Result<(), BenchError> {
         .fixed_cost(2)
         .expect("walkjump's cost is fixed by its config")
         .gradient;
-    let mut cases: Vec<(String, f64, GaussianMixture)> = vec![(
-        "8-gaussians".into(),
-        f64::NAN,
-        GaussianMixture::eight_gaussians(),
-    )];
-    for r in [1.0, 6.0, 11.0, 16.0, 21.0, 26.0] {
-        cases.push((
-            format!("zodmc-R{r}"),
-            r,
-            GaussianMixture::zodmc_gmm2d_radius(r)?,
-        ));
-    }
+    let mut cases = crate::figures::mixture_cases()?;
     cases.push((
         "two-modes-8".into(),
         f64::NAN,
