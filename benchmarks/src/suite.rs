@@ -438,6 +438,7 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
             handle.reference = Some(ReferenceSet::load(dir, tcfg)?);
         }
         let handle = handle;
+        let tconfig = target_config_text(tcfg, handle.reference.as_ref());
         let exact = handle.reference_sampler();
         // Noise floors of the two-sample metrics at this n.
         let two: Vec<&String> = s
@@ -479,7 +480,7 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                 // seeds × metrics in parallel is what keeps both cores busy.
                 let mut runs: Vec<(u64, Executed)> = Vec::with_capacity(s.seeds.len());
                 for &seed in &s.seeds {
-                    let key = identity(tname, tcfg, sampler, budget, seed, s).key();
+                    let key = identity(tname, &tconfig, sampler, budget, seed, s).key();
                     keys_now.push(key.clone());
                     if let Some(old) = previous.iter().find(|r| r.key() == key) {
                         skipped += 1;
@@ -562,7 +563,7 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
                 for ((seed, ex), values) in runs.into_iter().zip(measured) {
                     let row = make_row(
                         tname,
-                        tcfg,
+                        &tconfig,
                         sampler,
                         budget,
                         Some(&budget) == budgets.last(),
@@ -633,10 +634,29 @@ fn interrupted(done: usize, total: usize, out: &Path) -> BenchError {
     ))
 }
 
+/// The target's config as a row records it (and as resume keys compare it): its
+/// TOML, and for a target measured against a reference set, the set's seed, size
+/// and regenerating command, so a regenerated set is not mistaken for the old one.
+fn target_config_text(tcfg: &TargetConfig, reference: Option<&ReferenceSet>) -> String {
+    let mut t = toml::to_string(tcfg).unwrap_or_default();
+    if let Some(r) = reference {
+        let m = &r.meta;
+        t.push_str(&format!(
+            "# reference: seed {}, {} chains × {} draws, sampler {} ({})\n",
+            m.seed,
+            m.chains,
+            m.draws_per_chain,
+            m.sampler,
+            m.command.replace('\n', " ")
+        ));
+    }
+    t
+}
+
 /// A row carrying only what identifies a run (for resume keys).
 fn identity(
     tname: &str,
-    tcfg: &TargetConfig,
+    tconfig: &str,
     sampler: &SamplerSpec,
     budget: BudgetSpec,
     seed: u64,
@@ -660,7 +680,7 @@ fn identity(
         chain_diagnostics: None,
         samples: PathBuf::new(),
         status: String::new(),
-        target_config: toml::to_string(tcfg).unwrap_or_default(),
+        target_config: tconfig.to_string(),
         sampler_config: toml::to_string(&sampler.built.table()).unwrap_or_default(),
         init_scale: s.init_scale,
         chains: s.chains,
@@ -697,7 +717,7 @@ fn chain_diagnostics(run: &sampo_core::Run) -> Option<ChainDiagnostics> {
 #[allow(clippy::too_many_arguments)]
 fn make_row(
     tname: &str,
-    tcfg: &TargetConfig,
+    tconfig: &str,
     sampler: &SamplerSpec,
     budget: BudgetSpec,
     last_budget: bool,
@@ -724,7 +744,7 @@ fn make_row(
         budget_note: ex.budget_note.clone().unwrap_or_default(),
         metrics: s.metrics.iter().map(|m| (m.clone(), None)).collect(),
         status: ex.status.text(),
-        ..identity(tname, tcfg, sampler, budget, seed, s)
+        ..identity(tname, tconfig, sampler, budget, seed, s)
     };
     if let (Some(run), Some((values, diag))) = (&ex.run, values) {
         let file = out.join("samples").join(report::slug(tname)).join(format!(

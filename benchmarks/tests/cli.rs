@@ -470,6 +470,34 @@ fn reference_sets_are_written_checked_and_used_by_suites() {
             assert!(m.abs() < 1e-9, "centre of mass {m} in {l}");
         }
     }
+    // A rerun resumes; after the set is regenerated (another seed) the run is redone.
+    let o = bench(&["run", s(&suite(&good, dw4)), "--out", s(&out)]);
+    assert!(stderr(&o).contains("resumed: 1 of 1"), "{}", stderr(&o));
+    let mut regen = bench(&[
+        "reference",
+        "--target",
+        s(&target),
+        "--chains",
+        "4",
+        "--draws",
+        "250",
+        "--budget",
+        "300",
+        "--init-scale",
+        "2",
+        "--seed",
+        "5",
+        "--out",
+        s(&good),
+    ]);
+    assert_eq!(regen.status.code(), Some(0), "{}", stderr(&regen));
+    regen = bench(&["run", s(&suite(&good, dw4)), "--out", s(&out)]);
+    assert_eq!(regen.status.code(), Some(0), "{}", stderr(&regen));
+    assert!(
+        !stderr(&regen).contains("resumed: 1 of 1"),
+        "{}",
+        stderr(&regen)
+    );
     // Refusals, before any run.
     for (reference, kind, want) in [
         (&bad, dw4, "not converged"),
