@@ -7,6 +7,12 @@
 //! marginal is p(x) ∝ ∫ e^{−E(x, y)} dy by Gauss–Legendre over the grid's y range,
 //! integrated over each bin by 20-node Gauss–Legendre in x. Error bars are the profile's
 //! delta-method standard errors (independent chains: one chain per sample).
+//!
+//! With the DW-4 reference set present (`benchmarks/scripts/physics_references.sh`),
+//! also F(d) of the pooled pair distances of DW-4 from MALA, NUTS, PT, SMC and the
+//! stretch move (n = 2000, start N(0, 1.5² I) in the CoM-free coordinates) against
+//! the reference set's, as `physics-profiles-dw4.*`. No error bars there: the six
+//! distances of a configuration are correlated, and so are the reference draws.
 
 use crate::BenchError;
 
@@ -157,13 +163,126 @@ pub fn profiles(out: &Path) -> Result<(), BenchError> {
         &series,
     )?;
     println!("{title}\n\n{table}");
+    let dw4 = dw4_profile(out)?;
+    println!("{dw4}");
     std::fs::write(
         out.join("physics-profiles.md"),
-        format!("{title}\n\n{table}"),
+        format!("{title}\n\n{table}\n{dw4}"),
     )
     .map_err(|source| BenchError::Io {
         path: out.join("physics-profiles.md"),
         source,
     })?;
     Ok(())
+}
+
+/// Where `benchmarks/scripts/physics_references.sh` writes the DW-4 reference set
+/// (relative to the repository root, where the figure is run from).
+const DW4_REFERENCE: &str = "benchmarks/reference/dw4";
+
+/// The DW-4 part: F(d) of the pooled pair distances from each sampler against the
+/// reference set; a note instead when the set is missing.
+fn dw4_profile(out: &Path) -> Result<String, BenchError> {
+    let cfg = sampo_targets::TargetConfig::Preset {
+        preset: "dw4".into(),
+    };
+    let dir = Path::new(DW4_REFERENCE);
+    if !dir.join("reference.json").exists() {
+        return Ok(format!(
+            "DW-4: no reference set at {DW4_REFERENCE} (run benchmarks/scripts/physics_references.sh); its profile is left out.\n"
+        ));
+    }
+    let mut handle = TargetHandle::from_config("dw4".into(), &cfg)?;
+    let reference = crate::reference::ReferenceSet::load(dir, &cfg)?;
+    let (d_ref, _) =
+        crate::physics::distances(reference.draws(), None, &handle).expect("dw4 has a frame");
+    handle.reference = Some(reference);
+    let (lo, hi) = (1.0, 7.0);
+    let prof_ref = profile_1d(&d_ref, None, BINS, (lo, hi))?;
+    let centers = prof_ref.centers.clone();
+    let mut series = vec![plots::Series {
+        label: "reference set".into(),
+        points: centers
+            .iter()
+            .zip(&prof_ref.free_energy)
+            .filter(|(_, f)| f.is_finite())
+            .map(|(c, f)| (*c, *f))
+            .collect(),
+        err: vec![],
+        markers: false,
+        color: 0,
+    }];
+    let mut csv = String::from("sampler,d,F,count,F_reference\n");
+    let mut table = format!(
+        "DW-4: F(d) of the pooled pair distances, n = 2000, {BUDGET} evals/sample, seed {SEED}, against the reference set ({} rows)\n\n| sampler | grad/sample | dens/sample | max \\|F − F_ref\\| (kT), bins with F_ref < 6 kT |\n|---|---|---|---|\n",
+        d_ref.len() / 6
+    );
+    for (k, kind) in ["mala-adapt", "nuts", "pt", "smc", "stretch"]
+        .iter()
+        .enumerate()
+    {
+        let s = crate::spec::sampler(kind, &[])?;
+        let mut req = Request::in_primary_unit(&s, 2000, BUDGET, SEED);
+        req.init_scale = 1.5;
+        let ex = execute(&handle, &s, &req, vec![]);
+        let run = match (&ex.status, &ex.run) {
+            (Status::Ok, Some(r)) => r,
+            _ => {
+                writeln!(table, "| {kind} | – | – | failed: {} |", ex.status.text())
+                    .expect("write to String");
+                continue;
+            }
+        };
+        let (d, _) = crate::physics::distances(&run.samples, None, &handle).expect("frame");
+        let per = d.len() / run.samples.len();
+        let lw: Option<Vec<f64>> = run.log_weights.as_ref().map(|w| {
+            w.iter()
+                .flat_map(|v| std::iter::repeat_n(*v, per))
+                .collect()
+        });
+        let prof = profile_1d(&d, lw.as_deref(), BINS, (lo, hi))?;
+        let mut pts = Vec::new();
+        let mut worst: f64 = 0.0;
+        for b in 0..BINS {
+            writeln!(
+                csv,
+                "{kind},{},{},{},{}",
+                centers[b], prof.free_energy[b], prof.counts[b], prof_ref.free_energy[b]
+            )
+            .expect("write to String");
+            if prof.counts[b] >= MIN_COUNT && prof.free_energy[b].is_finite() {
+                pts.push((centers[b], prof.free_energy[b]));
+                if prof_ref.free_energy[b] < 6.0 {
+                    worst = worst.max((prof.free_energy[b] - prof_ref.free_energy[b]).abs());
+                }
+            }
+        }
+        let e = ex.evaluations;
+        writeln!(
+            table,
+            "| {kind} | {:.0} | {:.0} | {worst:.3} |",
+            e.gradient as f64 / 2000.0,
+            e.density as f64 / 2000.0
+        )
+        .expect("write to String");
+        series.push(plots::Series {
+            label: (*kind).into(),
+            points: pts,
+            err: vec![],
+            markers: true,
+            color: k + 1,
+        });
+    }
+    crate::figures::write_csv(&out.join("physics-profiles-dw4.csv"), &csv)?;
+    plots::lines(
+        &out.join("physics-profiles-dw4"),
+        &plots::Axes {
+            title: &format!("DW-4: F(d) of pair distances, n = 2000, {BUDGET} evals/sample"),
+            x_label: "pair distance d",
+            y_label: "F(d) [kT]",
+            log_x: false,
+        },
+        &series,
+    )?;
+    Ok(table)
 }
