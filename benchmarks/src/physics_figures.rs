@@ -243,15 +243,15 @@ fn dw4_profile(out: &Path) -> Result<String, BenchError> {
         let prof = profile_1d(&d, lw.as_deref(), BINS, (lo, hi))?;
         let mut pts = Vec::new();
         let mut worst: f64 = 0.0;
-        for b in 0..BINS {
+        for (b, &c) in centers.iter().enumerate() {
             writeln!(
                 csv,
-                "{kind},{},{},{},{}",
-                centers[b], prof.free_energy[b], prof.counts[b], prof_ref.free_energy[b]
+                "{kind},{c},{},{},{}",
+                prof.free_energy[b], prof.counts[b], prof_ref.free_energy[b]
             )
             .expect("write to String");
             if prof.counts[b] >= MIN_COUNT && prof.free_energy[b].is_finite() {
-                pts.push((centers[b], prof.free_energy[b]));
+                pts.push((c, prof.free_energy[b]));
                 if prof_ref.free_energy[b] < 6.0 {
                     worst = worst.max((prof.free_energy[b] - prof_ref.free_energy[b]).abs());
                 }
