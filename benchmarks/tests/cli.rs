@@ -408,6 +408,14 @@ fn reference_sets_are_written_checked_and_used_by_suites() {
     assert!(meta["rhat_max"].as_f64().unwrap() < 1.01);
     assert_eq!(meta["chains"], 4);
     assert!(meta["command"].as_str().unwrap().contains("--budget 300"));
+    // Golden values (seed 0): a change of the chains' streams, the diagnostics or
+    // the symmetrization shows here.
+    let energy = meta["statistics"][0]["mean"].as_f64().unwrap();
+    assert!((energy - -3.9958143884100594).abs() < 1e-12, "{energy}");
+    let first = std::fs::read(good.join("samples.npy")).unwrap();
+    let header = u16::from_le_bytes([first[8], first[9]]) as usize;
+    let x0 = f64::from_le_bytes(first[10 + header..18 + header].try_into().unwrap());
+    assert!((x0 - -0.4162967588358725).abs() < 1e-12, "{x0}");
     // A budget of 5 gradient evaluations per draw does not converge: exit 1, kept
     // on disk marked so.
     let bad = d.join("ref-bad");
