@@ -24,9 +24,11 @@
 //! coordinate metrics such as W2 compare with the symmetric target.
 //!
 //! **As a reference sampler.** [`ReferenceSet`] draws rows uniformly with
-//! replacement. With a set k times larger than the compared sample, two such draws
-//! share about a fraction 1/(2k) of their points, so noise floors computed from it
-//! are slightly low (by ~2.5% of the points at the default 20 000 rows vs n = 2000).
+//! replacement. Two such draws of size n from N rows are not independent: a point of
+//! one is also in the other with probability 1 − (1 − 1/N)^n ≈ 1 − e^{−n/N} (9.5% at
+//! the default N = 20 000 and n = 2000), so noise floors computed from a set are
+//! somewhat low. A sampler's output is independent of the set, so its metrics are not
+//! affected.
 
 use crate::BenchError;
 use crate::budget::BudgetSpec;
