@@ -8,6 +8,10 @@
 //! * **log Z** by composite Gauss–Legendre on the box ([`crate::quadrature`],
 //!   [`LOG_Z_PANELS`]² panels of 20² nodes), exact to rounding on these smooth
 //!   integrands.
+//! * **Checked**: the midpoint sum over the cells must agree with log Z within
+//!   [`MAX_GRID_GAP`], else there is no grid (a surface too cold for the cells, such
+//!   as Müller–Brown at T = 10⁻⁴, has no exact sampler and no log Z rather than
+//!   wrong ones).
 //! * **Samples**: a cell of a [`CELLS`]² grid drawn with probability ∝ its midpoint
 //!   density, then a uniform point in the cell. This is exact up to the grid error:
 //!   the cell probabilities are off by O(h²) (midpoint rule) and the within-cell
@@ -24,6 +28,9 @@ pub const EDGE_DROP: f64 = 36.0;
 pub const CELLS: usize = 1024;
 /// Gauss–Legendre panels per axis for log Z.
 pub const LOG_Z_PANELS: usize = 96;
+/// Largest accepted |log Z_quadrature − log Z_grid|: a relative mass error of 10⁻³
+/// (the presets are at 10⁻⁵, tested).
+pub const MAX_GRID_GAP: f64 = 1e-3;
 /// Nodes per axis of the scan that sizes the box.
 const SCAN: usize = 256;
 /// Growth rounds before giving up (the box is then 2^20 times wider).
@@ -127,13 +134,27 @@ impl Grid2d {
                 "the density's integral over the reference box is not a positive number",
             ));
         }
-        Ok(Grid2d {
+        let grid = Grid2d {
             x,
             y,
             cdf,
             peak,
             log_z: z.ln() + peak,
-        })
+        };
+        // The cells must resolve the wells: where the midpoint sum and the
+        // Gauss–Legendre integral disagree, cell probabilities are wrong too (a
+        // very cold or stiff surface). No reference beats a wrong one.
+        let gap = (grid.log_z - grid.log_z_midpoint()).abs();
+        if !(gap <= MAX_GRID_GAP) {
+            return Err(TargetError::invalid(
+                what,
+                gap,
+                format!(
+                    "the {CELLS}² reference grid does not resolve the wells (log Z by quadrature and by the grid differ by more than {MAX_GRID_GAP}): too cold or too stiff for a grid reference"
+                ),
+            ));
+        }
+        Ok(grid)
     }
 
     /// log ∫ π (Gauss–Legendre on the box).

@@ -147,6 +147,23 @@ mod tests {
     }
 
     #[test]
+    fn a_surface_too_cold_for_the_grid_has_no_reference_rather_than_a_wrong_one() {
+        let cold = MullerBrown::bgflow().with_temperature(1e-4).unwrap();
+        assert!(cold.grid().is_none());
+        assert!(cold.exact_sampler().is_none() && cold.log_z().is_none());
+        assert!(cold.log_density(&[-0.558, 1.442]).is_finite());
+        let why = crate::grid::Grid2d::build(
+            "muller-brown",
+            &|x, y| cold.log_density(&[x, y]),
+            (-1.8, 1.3),
+            (-0.6, 2.2),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(why.contains("does not resolve the wells"), "{why}");
+    }
+
+    #[test]
     fn grid_samples_hit_each_well_with_its_quadrature_probability() {
         // P(x > −0.3) (the two shallower wells) by quadrature; the fraction of
         // 20 000 grid draws must be within 4 binomial standard errors. At bgflow's
