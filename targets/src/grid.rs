@@ -145,7 +145,7 @@ impl Grid2d {
         // Gauss–Legendre integral disagree, cell probabilities are wrong too (a
         // very cold or stiff surface). No reference beats a wrong one.
         let gap = (grid.log_z - grid.log_z_midpoint()).abs();
-        if !(gap <= MAX_GRID_GAP) {
+        if gap.is_nan() || gap > MAX_GRID_GAP {
             return Err(TargetError::invalid(
                 what,
                 gap,
