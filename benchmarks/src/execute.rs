@@ -179,10 +179,8 @@ pub fn execute<'a>(
     let (run, status) = match outcome {
         Ok(Outcome::Finished(mut run)) => {
             // Finite blow-ups are failures too (crate::validity).
-            let range = crate::validity::reference(&target.target).or_else(|| {
-                let r = target.reference.as_ref()?;
-                crate::validity::range_of(r, r.draws())
-            });
+            let range = crate::validity::reference(&target.target)
+                .or_else(|| target.reference.as_ref()?.plausible());
             match crate::validity::check(&run.samples, target.target.density(), range) {
                 None => {
                     // Particle systems: back to particle coordinates (TargetHandle).

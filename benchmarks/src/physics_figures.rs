@@ -95,17 +95,10 @@ pub fn profiles(out: &Path) -> Result<(), BenchError> {
         "| sampler | grad/sample | dens/sample | max \\|F − F_exact\\| (kT) | max \\|F − F_exact\\| / SE |\n|---|---|---|---|---|\n",
     );
     for (k, kind) in kinds.iter().enumerate() {
-        let s = crate::spec::sampler(kind, &[])?;
-        let req = Request::in_primary_unit(&s, N, BUDGET, SEED);
-        let ex = execute(&handle, &s, &req, vec![]);
-        let run = match (&ex.status, &ex.run) {
-            (Status::Ok, Some(r)) => r,
-            _ => {
-                writeln!(table, "| {kind} | – | – | failed: {} | |", ex.status.text())
-                    .expect("write to String");
-                continue;
-            }
+        let Some(ex) = run_kind(kind, &handle, N, 1.0, &mut table, 1)? else {
+            continue;
         };
+        let run = ex.run.as_ref().expect("run_kind returns finished runs");
         let x = run.samples.column(0);
         let prof = profile_1d(&x, run.log_weights.as_deref(), BINS, (lo, hi))?;
         let mut pts = Vec::new();
@@ -176,6 +169,34 @@ pub fn profiles(out: &Path) -> Result<(), BenchError> {
     Ok(())
 }
 
+/// Runs sampler `kind` (its defaults) on `handle` for `n` samples at [`BUDGET`]
+/// evaluations per sample in its primary unit, from N(0, init_scale² I). A failed
+/// run becomes a row of `table` (with `blank` more empty cells) and `None`.
+fn run_kind(
+    kind: &str,
+    handle: &TargetHandle,
+    n: usize,
+    init_scale: f64,
+    table: &mut String,
+    blank: usize,
+) -> Result<Option<crate::execute::Executed>, BenchError> {
+    let s = crate::spec::sampler(kind, &[])?;
+    let mut req = Request::in_primary_unit(&s, n, BUDGET, SEED);
+    req.init_scale = init_scale;
+    let ex = execute(handle, &s, &req, vec![]);
+    if ex.status == Status::Ok && ex.run.is_some() {
+        return Ok(Some(ex));
+    }
+    writeln!(
+        table,
+        "| {kind} | – | – | failed: {} |{}",
+        ex.status.text(),
+        " |".repeat(blank)
+    )
+    .expect("write to String");
+    Ok(None)
+}
+
 /// Where `benchmarks/scripts/physics_references.sh` writes the DW-4 reference set
 /// (relative to the repository root, where the figure is run from).
 const DW4_REFERENCE: &str = "benchmarks/reference/dw4";
@@ -196,7 +217,7 @@ fn dw4_profile(out: &Path) -> Result<String, BenchError> {
     let reference = crate::reference::ReferenceSet::load(dir, &cfg)?;
     let (d_ref, _) =
         crate::physics::distances(reference.draws(), None, &handle).expect("dw4 has a frame");
-    handle.reference = Some(reference);
+    handle.reference = Some(std::sync::Arc::new(reference));
     let (lo, hi) = (1.0, 7.0);
     let prof_ref = profile_1d(&d_ref, None, BINS, (lo, hi))?;
     let centers = prof_ref.centers.clone();
@@ -221,18 +242,10 @@ fn dw4_profile(out: &Path) -> Result<String, BenchError> {
         .iter()
         .enumerate()
     {
-        let s = crate::spec::sampler(kind, &[])?;
-        let mut req = Request::in_primary_unit(&s, 2000, BUDGET, SEED);
-        req.init_scale = 1.5;
-        let ex = execute(&handle, &s, &req, vec![]);
-        let run = match (&ex.status, &ex.run) {
-            (Status::Ok, Some(r)) => r,
-            _ => {
-                writeln!(table, "| {kind} | – | – | failed: {} |", ex.status.text())
-                    .expect("write to String");
-                continue;
-            }
+        let Some(ex) = run_kind(kind, &handle, 2000, 1.5, &mut table, 0)? else {
+            continue;
         };
+        let run = ex.run.as_ref().expect("run_kind returns finished runs");
         let (d, _) = crate::physics::distances(&run.samples, None, &handle).expect("frame");
         let per = d.len() / run.samples.len();
         let lw: Option<Vec<f64>> = run.log_weights.as_ref().map(|w| {

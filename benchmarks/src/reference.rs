@@ -109,6 +109,8 @@ pub struct ReferenceMeta {
 pub struct ReferenceSet {
     target: Box<dyn GradTarget>,
     draws: Particles,
+    /// The plausibility range of the draws' energies, computed once.
+    plausible: std::sync::OnceLock<Option<crate::validity::Plausible>>,
     /// Its metadata.
     pub meta: ReferenceMeta,
 }
@@ -195,6 +197,7 @@ impl ReferenceSet {
         Ok(ReferenceSet {
             target,
             draws,
+            plausible: std::sync::OnceLock::new(),
             meta,
         })
     }
@@ -202,6 +205,14 @@ impl ReferenceSet {
     /// The reference draws.
     pub fn draws(&self) -> &Particles {
         &self.draws
+    }
+
+    /// The energy range of all draws, for the plausibility rule
+    /// ([`crate::validity`]); computed on first use.
+    pub fn plausible(&self) -> Option<crate::validity::Plausible> {
+        *self
+            .plausible
+            .get_or_init(|| crate::validity::range_of(self, &self.draws))
     }
 }
 

@@ -33,7 +33,8 @@ pub struct TargetHandle {
     /// The side L of a φ⁴ lattice target (for its observables).
     pub lattice: Option<usize>,
     /// Reference draws (particle coordinates) for a target without an exact sampler.
-    pub reference: Option<crate::reference::ReferenceSet>,
+    /// Shared: a suite reads each set once.
+    pub reference: Option<std::sync::Arc<crate::reference::ReferenceSet>>,
 }
 
 impl TargetHandle {
@@ -93,7 +94,7 @@ impl TargetHandle {
     /// reference set read with `reference = "..."` (`None`: neither).
     pub fn reference_sampler(&self) -> Option<&dyn ExactSampler> {
         match &self.reference {
-            Some(r) => Some(r),
+            Some(r) => Some(r.as_ref()),
             None => self.target.density().exact_sampler(),
         }
     }

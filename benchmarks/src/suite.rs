@@ -113,8 +113,9 @@ pub struct Suite {
     /// `(label, config)` of every `[[targets]]` entry.
     pub targets: Vec<(String, TargetConfig)>,
     /// The reference set (`reference = "DIR"`, a `sampo-bench reference` output
-    /// folder, relative to the suite file) of the targets that name one.
-    pub references: std::collections::HashMap<String, PathBuf>,
+    /// folder, relative to the suite file) of the targets that name one, read and
+    /// checked once when the suite is loaded.
+    pub references: std::collections::HashMap<String, std::sync::Arc<ReferenceSet>>,
     /// Every `[[samplers]]` entry.
     pub samplers: Vec<SamplerEntry>,
 }
@@ -200,13 +201,13 @@ impl Suite {
                 bad(format!("{where_}: targets[{i}] (`{name}`): {e}"))
             })?;
             if let Some(dir) = reference {
-                ReferenceSet::load(&dir, &cfg).map_err(|e| {
+                let set = ReferenceSet::load(&dir, &cfg).map_err(|e| {
                     bad(format!(
                         "{}: targets[{i}] (`{name}`).reference: {e}",
                         at(&span)
                     ))
                 })?;
-                references.insert(name.clone(), dir);
+                references.insert(name.clone(), std::sync::Arc::new(set));
             } else if handle.reference_sampler().is_none() {
                 eprintln!(
                     "note: target `{name}` has no exact sampler and no `reference`: its two-sample metrics stay empty (see `sampo-bench reference`)"
@@ -434,11 +435,9 @@ pub fn run(suite: &Suite, out: &Path, fresh: bool) -> Result<(), BenchError> {
     let mut floors = Vec::new();
     for (tname, tcfg) in &suite.targets {
         let mut handle = TargetHandle::from_config(tname.clone(), tcfg)?;
-        if let Some(dir) = suite.references.get(tname) {
-            handle.reference = Some(ReferenceSet::load(dir, tcfg)?);
-        }
+        handle.reference = suite.references.get(tname).cloned();
         let handle = handle;
-        let tconfig = target_config_text(tcfg, handle.reference.as_ref());
+        let tconfig = target_config_text(tcfg, handle.reference.as_deref());
         let exact = handle.reference_sampler();
         // Noise floors of the two-sample metrics at this n.
         let two: Vec<&String> = s
