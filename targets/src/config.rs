@@ -36,6 +36,15 @@ fn default_many_well_dim() -> usize {
 fn default_num_rings() -> usize {
     4
 }
+fn default_dw_a() -> f64 {
+    crate::double_well::SNF_COEFFICIENTS.0
+}
+fn default_dw_b() -> f64 {
+    crate::double_well::SNF_COEFFICIENTS.1
+}
+fn default_dw_c() -> f64 {
+    crate::double_well::SNF_COEFFICIENTS.2
+}
 fn default_ring_radius() -> f64 {
     1.0
 }
@@ -133,8 +142,19 @@ pub enum TargetSpec {
         #[serde(default = "default_many_well_dim")]
         dim: usize,
     },
-    /// The 2-D double well of the SNF paper.
-    DoubleWell {},
+    /// The 2-D double well `u = a x1 + b x1² + c x1⁴ + ½ x2²` (FAB's convention;
+    /// defaults a = −0.5, b = −6, c = 1: the SNF paper's well).
+    DoubleWell {
+        /// Linear (tilt) coefficient.
+        #[serde(default = "default_dw_a")]
+        a: f64,
+        /// Quadratic coefficient (negative: two wells).
+        #[serde(default = "default_dw_b")]
+        b: f64,
+        /// Quartic coefficient (> 0).
+        #[serde(default = "default_dw_c")]
+        c: f64,
+    },
     /// SLIPS rings (defaults 4, 1.0, 0.15).
     Rings {
         /// Number of rings.
@@ -470,7 +490,9 @@ impl TargetSpec {
             ),
             TargetSpec::Funnel { dim, scale } => Box::new(Funnel::new(*dim, *scale)?),
             TargetSpec::ManyWell { dim } => Box::new(ManyWell::new(*dim)?),
-            TargetSpec::DoubleWell {} => Box::new(DoubleWell::new()),
+            TargetSpec::DoubleWell { a, b, c } => {
+                Box::new(DoubleWell::with_coefficients(*a, *b, *c)?)
+            }
             TargetSpec::Rings {
                 num_rings,
                 radius,

@@ -26,6 +26,7 @@
 //! x2 ~ N(0, 1).
 
 use crate::quadrature::integrate;
+use crate::quartic::Quartic;
 use crate::{TargetError, error::check_dim_param};
 use sampo_core::rng::{StreamRng, standard_normal, uniform};
 use sampo_core::{ExactSampler, GradTarget, Target};
@@ -137,14 +138,52 @@ pub fn sample_x1(rng: &mut StreamRng) -> f64 {
     }
 }
 
-/// The 2-D double well `log p = −u(x1, x2)` (SNF paper; module docs).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct DoubleWell;
+/// The 2-D double well `u(x1, x2) = a x1 + b x1² + c x1⁴ + ½ x2²`, `log p = −u`, in
+/// FAB's convention with any coefficients (c > 0); [`DoubleWell::new`] is the SNF
+/// paper's a = −0.5, b = −6, c = 1. The x1 marginal's normalizer, `P(x1 < 0)` and ΔF
+/// come from [`crate::quartic::Quartic`]'s quadrature, and exact draws from its
+/// envelope rejection sampler (for every coefficient set, the defaults included).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DoubleWell {
+    x1: Quartic,
+}
+
+impl Default for DoubleWell {
+    fn default() -> Self {
+        DoubleWell::new()
+    }
+}
+
+/// The SNF paper's coefficients (a, b, c).
+pub const SNF_COEFFICIENTS: (f64, f64, f64) = (-0.5, -6.0, 1.0);
 
 impl DoubleWell {
-    /// The 2-D double well.
+    /// The SNF paper's double well (a = −0.5, b = −6, c = 1).
     pub fn new() -> Self {
-        DoubleWell
+        let (a, b, c) = SNF_COEFFICIENTS;
+        DoubleWell::with_coefficients(a, b, c).expect("the SNF coefficients are valid")
+    }
+
+    /// `u = a x1 + b x1² + c x1⁴ + ½ x2²`; errors name the coefficient.
+    pub fn with_coefficients(a: f64, b: f64, c: f64) -> Result<Self, TargetError> {
+        Ok(DoubleWell {
+            x1: Quartic::new(a, b, c)?,
+        })
+    }
+
+    /// The x1 marginal.
+    pub fn x1(&self) -> &Quartic {
+        &self.x1
+    }
+
+    /// `P(x1 < 0)` by quadrature.
+    pub fn prob_left(&self) -> f64 {
+        self.x1.prob_left()
+    }
+
+    /// `ΔF = F_left − F_right` between the wells (split at x1 = 0), in kT.
+    pub fn delta_f(&self) -> f64 {
+        self.x1.delta_f()
     }
 }
 
@@ -153,10 +192,10 @@ impl Target for DoubleWell {
         2
     }
     fn log_density(&self, x: &[f64]) -> f64 {
-        pair_log_density(x[0], x[1])
+        -self.x1.energy(x[0]) - 0.5 * x[1] * x[1]
     }
     fn log_z(&self) -> Option<f64> {
-        Some(pair_log_z())
+        Some(self.x1.log_z() + 0.5 * LN_2PI)
     }
     fn exact_sampler(&self) -> Option<&dyn ExactSampler> {
         Some(self)
@@ -165,16 +204,16 @@ impl Target for DoubleWell {
 
 impl GradTarget for DoubleWell {
     fn log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
-        let (v, g1, g2) = pair_log_density_grad(x[0], x[1]);
-        grad[0] = g1;
-        grad[1] = g2;
-        v
+        let (e, de) = self.x1.energy_grad(x[0]);
+        grad[0] = -de;
+        grad[1] = -x[1];
+        -e - 0.5 * x[1] * x[1]
     }
 }
 
 impl ExactSampler for DoubleWell {
     fn sample_exact(&self, rng: &mut StreamRng, out: &mut [f64]) {
-        out[0] = sample_x1(rng);
+        out[0] = self.x1.sample(rng);
         out[1] = standard_normal(rng);
     }
 }

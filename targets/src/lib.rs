@@ -46,6 +46,7 @@ pub mod pair_potential;
 pub mod phi4;
 pub mod presets;
 pub mod quadrature;
+pub mod quartic;
 pub mod rings;
 pub mod smoothing;
 pub mod surface;

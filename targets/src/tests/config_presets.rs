@@ -109,6 +109,26 @@ stds = [1.0, 0.5]
 }
 
 #[test]
+fn double_well_coefficients_come_from_the_file() {
+    let c = parse("[target]\nkind = \"double-well\"\na = 1.0\nb = -4.0\nc = 0.5\n").unwrap();
+    let t = c.build().unwrap();
+    let direct = crate::DoubleWell::with_coefficients(1.0, -4.0, 0.5).unwrap();
+    let x = [0.3, -0.7];
+    assert_eq!(t.log_density(&x), direct.log_density(&x));
+    assert_eq!(t.log_z(), direct.log_z());
+    // u(x) = 1·0.3 − 4·0.09 + 0.5·0.0081 + ½·0.49.
+    let u = 0.3 - 4.0 * 0.09 + 0.5 * 0.0081 + 0.5 * 0.49;
+    assert!((t.log_density(&x) + u).abs() < 1e-14);
+    let err = parse("[target]\nkind = \"double-well\"\nc = -1.0\n")
+        .unwrap()
+        .build()
+        .err()
+        .expect("c < 0 accepted")
+        .to_string();
+    assert!(err.contains("`c`") || err.contains("c "), "{err}");
+}
+
+#[test]
 fn every_kind_round_trips() {
     let cases = [
         "kind = \"gaussian\"\nmean = [1.0, 2.0]\ncov = [[2.0, 0.5], [0.5, 1.0]]",
@@ -119,6 +139,7 @@ fn every_kind_round_trips() {
         "kind = \"funnel\"\ndim = 5\nscale = 1.0",
         "kind = \"many-well\"\ndim = 8",
         "kind = \"double-well\"",
+        "kind = \"double-well\"\na = 1.0\nb = -4.0\nc = 0.5",
         "kind = \"rings\"\nnum_rings = 3\nsigma = 0.2",
         "kind = \"cauchy\"\ndim = 4",
         "kind = \"hyperplane-disk\"\ndim = 4",
