@@ -142,7 +142,9 @@ pub fn execute<'a>(
     let view = TargetRef::new(&target.target, &counter);
     let s = sampler.built.sampler.as_ref();
     let warnings = s.warnings(&view);
-    let fixed = s.fixed_cost(target.dim());
+    let fixed = s
+        .fixed_cost(target.dim())
+        .map(|per| (per, s.setup_cost(target.dim())));
     let t0 = Instant::now();
     let resolved = match req.budget {
         BudgetSpec::Evals(b) => Ok(b),
@@ -214,7 +216,7 @@ fn budget_note(
     e: &Executed,
     budget: &BudgetSpec,
     n: usize,
-    fixed: Option<EvalCounts>,
+    fixed: Option<(EvalCounts, EvalCounts)>,
 ) -> Option<String> {
     let want = budget.amount();
     let got = e.per_sample(budget, n);
@@ -223,7 +225,12 @@ fn budget_note(
     }
     let unit = budget.unit_name();
     let why = match fixed {
-        Some(c) => format!(
+        Some((c, setup)) if setup.total() > 0 => format!(
+            "cost fixed by its config: {} gradient + {} density evaluations per sample, \
+             plus {} gradient + {} density evaluations once (training)",
+            c.gradient, c.density, setup.gradient, setup.density
+        ),
+        Some((c, _)) => format!(
             "cost fixed by its config: {} gradient + {} density evaluations per sample",
             c.gradient, c.density
         ),

@@ -19,5 +19,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_slice::samplers())
             .with(sampo_walkjump::samplers())
             .with(sampo_ensemble::samplers())
+            .with(sampo_snf::samplers())
     })
 }

@@ -17,6 +17,7 @@ pub use sampo_nuts as nuts;
 pub use sampo_rdmc as rdmc;
 pub use sampo_score as score;
 pub use sampo_slice as slice;
+pub use sampo_snf as snf;
 pub use sampo_targets as targets;
 pub use sampo_walkjump as walkjump;
 

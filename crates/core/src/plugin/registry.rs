@@ -27,6 +27,13 @@ pub trait Sampler: Send + Sync {
         None
     }
 
+    /// Evaluations a run spends once, before its first sample, when the
+    /// configuration fixes them (a flow's training and its training data), on top
+    /// of `fixed_cost × n`. Default: none.
+    fn setup_cost(&self, _dim: usize) -> EvalCounts {
+        EvalCounts::ZERO
+    }
+
     /// Warnings about running this configuration on `target` (e.g. a method not
     /// validated in its dimension). Default: none.
     fn warnings(&self, _target: &TargetRef<'_>) -> Vec<String> {
