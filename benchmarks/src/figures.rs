@@ -56,6 +56,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "condition numbers κ(m) of the OAT and AAO walk targets on N(0, diag(0.1, 10)), closed form and measured on the walk targets' Hessians",
     ),
     (
+        "snf-double-well",
+        "SNF paper A1: x₁ free-energy error √(bias² + unc²) of RNVP, RNVP+MC and RNVP+adaptive MC (10 trainings each) and the training-free SNF on the double well, beside the paper's values; reweighted ΔF vs the exact 1.69 kT, Kish ESS, cost",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -75,6 +79,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "gpss-funnel" => crate::gpss_figures::funnel,
         "gpss-hyperplane" => crate::gpss_figures::hyperplane,
         "walkjump-gmm" => crate::walkjump_figures::gmm,
+        "snf-double-well" => crate::snf_figures::double_well,
         "walkjump-kappa" => crate::walkjump_figures::kappa,
         other => {
             return Err(BenchError::UnknownName {

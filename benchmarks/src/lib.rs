@@ -30,6 +30,7 @@ pub mod progress;
 pub mod reference;
 pub mod registry;
 pub mod report;
+mod snf_figures;
 pub mod spec;
 pub mod suite;
 pub mod throughput;
