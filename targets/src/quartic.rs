@@ -120,7 +120,7 @@ impl Quartic {
         // Laplace width: the x⁴ scale c^{−1/4} bounds the panel width instead.
         let width = width.min(c.powf(-0.25));
         let panels_total = ((hi - lo) * PANELS_PER_WIDTH / width).ceil();
-        if !(panels_total <= MAX_PANELS as f64) {
+        if panels_total.is_nan() || panels_total > MAX_PANELS as f64 {
             return Err(TargetError::invalid(
                 "c",
                 c,

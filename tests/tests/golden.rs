@@ -178,6 +178,48 @@ fn the_baselines_are_pinned() {
     }
 }
 
+/// The flows through their registry entries: 8 particles on `Gauss`, seed 3; the
+/// first two samples and their log weights. `snf` trains a small flow (2 transforms
+/// of [8] nets, 20 ML + 20 mixed iterations on 64 annealed data points), so the pin
+/// also covers the initialization, the training streams and Adam (and the GEMM
+/// kernel matrixmultiply picks at run time: AVX2/FMA on this project's machines).
+#[test]
+fn the_flows_are_pinned() {
+    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(Gauss));
+    let small: toml::Table = toml::from_str(
+        "kind = \"snf\"\nflow = { transforms = 2, hidden = [8] }\n\
+         train = { ml_iterations = 20, mixed_iterations = 20, batch = 16 }\n\
+         data = { n = 64 }\nanneal = { blocks = 3 }",
+    )
+    .unwrap();
+    for (kind, want) in [("snf-free", &GOLDEN_SNF_FREE[..]), ("snf", &GOLDEN_SNF[..])] {
+        let reg = sampo_bench::registry::registry();
+        let built = if kind == "snf" {
+            reg.build(&small).unwrap()
+        } else {
+            reg.build_named(kind).unwrap()
+        };
+        let job = Job {
+            n: 8,
+            budget: Budget::gradient(1),
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let counter = sampo_core::Counter::new();
+        let run = built
+            .sampler
+            .run(TargetRef::new(&t, &counter), &job, Control::none())
+            .unwrap()
+            .finished()
+            .unwrap();
+        let mut got = run.samples.as_slice()[..4].to_vec();
+        got.extend(&run.log_weights.expect("weighted output")[..2]);
+        pin(kind, &got, want);
+    }
+}
+
 /// The slice samplers through their registry entries: 8 chains on `Gauss` at 60
 /// density evaluations per sample, seed 3; the first two samples.
 #[test]
@@ -320,6 +362,22 @@ const GOLDEN_SMC: [f64; 5] = [
     1.9254359497199685,
     0.39712117254419094,
     0.9154144920910502,
+];
+const GOLDEN_SNF_FREE: [f64; 6] = [
+    1.0317798638692661,
+    -0.40148151116080777,
+    0.01910687666705834,
+    0.05737010408191415,
+    1.3168264840133372,
+    0.8623712286322647,
+];
+const GOLDEN_SNF: [f64; 6] = [
+    0.4345234926206834,
+    -0.10558260117962914,
+    1.9772471077680234,
+    -0.5029089649582263,
+    1.7905026529244827,
+    2.3549647485238703,
 ];
 const GOLDEN_AIS: [f64; 5] = [
     -0.3269824953724983,

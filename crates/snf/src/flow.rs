@@ -235,7 +235,7 @@ impl Snf {
                 let record = tape.is_some();
                 let params = &self.params;
                 // Per sample: (cost, accepted steps, final energy, ∇u_λ(y_0), ∇u_λ(y_K), walk).
-                let per: Vec<(EvalCounts, usize, f64, Vec<f64>, Vec<f64>, Walk)> = x
+                let per: Vec<BlockSample> = x
                     .par_chunks_mut(d)
                     .zip(ds.par_iter_mut())
                     .zip(rngs.par_iter_mut())
@@ -325,6 +325,10 @@ impl Snf {
         }
     }
 }
+
+/// One sample's pass through a Metropolis block: (cost, accepted steps, final energy,
+/// ∇u_λ(y_0), ∇u_λ(y_K), the walk); the gradients are empty outside training.
+type BlockSample = (EvalCounts, usize, f64, Vec<f64>, Vec<f64>, Walk);
 
 /// `ds + (u1 − u0)`, or −∞ (weight 0) when either end is not finite.
 #[inline]

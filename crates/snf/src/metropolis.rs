@@ -145,11 +145,11 @@ impl Metropolis {
                 u = u_new;
                 accepts += 1;
             }
-            if let Some(w) = record.as_deref_mut() {
-                if matches!(self.widths, Widths::Learned { .. }) {
-                    w.xi.extend_from_slice(xi);
-                    w.accepted.push(accept);
-                }
+            if let Some(w) = record.as_deref_mut()
+                && matches!(self.widths, Widths::Learned { .. })
+            {
+                w.xi.extend_from_slice(xi);
+                w.accepted.push(accept);
             }
         }
         if let Some(w) = record {

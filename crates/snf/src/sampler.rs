@@ -269,13 +269,13 @@ impl<T: GradTarget + ?Sized> PopulationKernel for SnfKernel<'_, T> {
         if last {
             let d = flow.dim;
             let energy = Interpolated::new(self.target, 1.0);
-            for i in 0..n {
+            for (i, (lw, ux)) in st.log_w.iter_mut().zip(&u_x).enumerate() {
                 let ux = if reuse {
-                    u_x[i]
+                    *ux
                 } else {
                     energy.energy(&st.x[i * d..(i + 1) * d], &mut evaluations)
                 };
-                st.log_w[i] = log_weight(st.u_z[i], ux, st.ds[i]);
+                *lw = log_weight(st.u_z[i], ux, st.ds[i]);
             }
         }
         Ok(SnfInfo {
