@@ -60,6 +60,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "SNF paper A1: x₁ free-energy error √(bias² + unc²) of RNVP, RNVP+MC and RNVP+adaptive MC (10 trainings each) and the training-free SNF on the double well, beside the paper's values; reweighted ΔF vs the exact 1.69 kT, Kish ESS, cost",
     ),
     (
+        "snf-bridges",
+        "SNF paper §4.1 on a ring of 8 Gaussians: RealNVP vs RealNVP + Metropolis blocks (ML-trained) and the training-free SNF, histogram KL(target ‖ model) unweighted and reweighted, mass between the modes, cost; scatter panels",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -80,6 +84,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "gpss-hyperplane" => crate::gpss_figures::hyperplane,
         "walkjump-gmm" => crate::walkjump_figures::gmm,
         "snf-double-well" => crate::snf_figures::double_well,
+        "snf-bridges" => crate::snf_figures::bridges,
         "walkjump-kappa" => crate::walkjump_figures::kappa,
         other => {
             return Err(BenchError::UnknownName {
