@@ -137,6 +137,29 @@ fn exact_draws_are_pinned() {
     pin("8-gaussians exact draws", p.as_slice(), &GOLDEN_EXACT);
 }
 
+/// A registry-built sampler's run of 8 samples on `Gauss`, seed 3, N(0, I) start.
+fn run_on_gauss(
+    built: &sampo_core::plugin::Built,
+    budget: sampo_core::plugin::Budget,
+) -> sampo_core::Run {
+    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
+    let t = AnyTarget::Gradient(Box::new(Gauss));
+    let job = Job {
+        n: 8,
+        budget,
+        chains: None,
+        seed: 3,
+        init: Init::Normal { scale: 1.0 },
+    };
+    let counter = sampo_core::Counter::new();
+    built
+        .sampler
+        .run(TargetRef::new(&t, &counter), &job, Control::none())
+        .unwrap()
+        .finished()
+        .unwrap()
+}
+
 /// The baselines through their registry entries: 8 particles (chains) on `Gauss` at
 /// 60 gradient evaluations per sample, seed 3; the first two samples, and log Ẑ
 /// where the sampler estimates it. NUTS's pin also catches a nuts-rs update that
@@ -145,8 +168,7 @@ fn exact_draws_are_pinned() {
 /// elsewhere (its scalar fallback rounds differently).
 #[test]
 fn the_baselines_are_pinned() {
-    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
-    let t = AnyTarget::Gradient(Box::new(Gauss));
+    use sampo_core::plugin::Budget;
     for (kind, want) in [
         ("smc", &GOLDEN_SMC[..]),
         ("ais", &GOLDEN_AIS[..]),
@@ -158,20 +180,7 @@ fn the_baselines_are_pinned() {
             continue;
         }
         let built = sampo_bench::registry::registry().build_named(kind).unwrap();
-        let job = Job {
-            n: 8,
-            budget: Budget::gradient(60),
-            chains: None,
-            seed: 3,
-            init: Init::Normal { scale: 1.0 },
-        };
-        let counter = sampo_core::Counter::new();
-        let run = built
-            .sampler
-            .run(TargetRef::new(&t, &counter), &job, Control::none())
-            .unwrap()
-            .finished()
-            .unwrap();
+        let run = run_on_gauss(&built, Budget::gradient(60));
         let mut got = run.samples.as_slice()[..4].to_vec();
         got.extend(run.diagnostics.stats.get("log_z"));
         pin(kind, &got, want);
@@ -185,8 +194,7 @@ fn the_baselines_are_pinned() {
 /// kernel matrixmultiply picks at run time: AVX2/FMA on this project's machines).
 #[test]
 fn the_flows_are_pinned() {
-    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
-    let t = AnyTarget::Gradient(Box::new(Gauss));
+    use sampo_core::plugin::Budget;
     let small: toml::Table = toml::from_str(
         "kind = \"snf\"\nflow = { transforms = 2, hidden = [8] }\n\
          train = { ml_iterations = 20, mixed_iterations = 20, batch = 16 }\n\
@@ -200,20 +208,7 @@ fn the_flows_are_pinned() {
         } else {
             reg.build_named(kind).unwrap()
         };
-        let job = Job {
-            n: 8,
-            budget: Budget::gradient(1),
-            chains: None,
-            seed: 3,
-            init: Init::Normal { scale: 1.0 },
-        };
-        let counter = sampo_core::Counter::new();
-        let run = built
-            .sampler
-            .run(TargetRef::new(&t, &counter), &job, Control::none())
-            .unwrap()
-            .finished()
-            .unwrap();
+        let run = run_on_gauss(&built, Budget::gradient(1));
         let mut got = run.samples.as_slice()[..4].to_vec();
         got.extend(&run.log_weights.expect("weighted output")[..2]);
         pin(kind, &got, want);

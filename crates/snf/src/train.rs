@@ -131,6 +131,43 @@ impl Snf {
         }
     }
 
+    /// Runs every layer on a batch with tapes (forward order, or reverse for the
+    /// inverse pass); `u_last` receives the last layer's end energies. Returns the
+    /// tapes in layer order and the evaluations.
+    fn taped<T: GradTarget + ?Sized>(
+        &self,
+        target: &T,
+        x: &mut [f64],
+        ds: &mut [f64],
+        rngs: &mut [StreamRng],
+        inverse: bool,
+        mut u_last: Option<&mut [f64]>,
+    ) -> Result<(Vec<LayerTape>, EvalCounts), SnfError> {
+        let n = self.layers.len();
+        let mut cost = EvalCounts::ZERO;
+        let mut tapes: Vec<LayerTape> = (0..n).map(|_| LayerTape::Straight).collect();
+        let order: Vec<usize> = if inverse {
+            (0..n).rev().collect()
+        } else {
+            (0..n).collect()
+        };
+        for l in order {
+            let u_end = if l + 1 == n {
+                u_last.as_deref_mut()
+            } else {
+                None
+            };
+            cost += self
+                .apply_layer(l, target, x, ds, rngs, inverse, u_end, Some(&mut tapes[l]))
+                .map_err(|e| SnfError::Diverged {
+                    iteration: 0,
+                    reason: e.reason,
+                })?
+                .evaluations;
+        }
+        Ok((tapes, cost))
+    }
+
     /// `J_KL` on `batch` prior samples drawn from streams of `seed`.
     pub fn kl_pass<T: GradTarget + ?Sized>(
         &self,
@@ -145,32 +182,16 @@ impl Snf {
             crate::flow::draw_prior(rng, row);
         }
         let mut ds = vec![0.0; batch];
-        let mut cost = EvalCounts::ZERO;
-        let mut tapes = Vec::with_capacity(self.layers.len());
         let mut ux = vec![0.0; batch];
-        let last = self.layers.len().saturating_sub(1);
         let reuse = self.ends_on_target();
-        for l in 0..self.layers.len() {
-            let mut tape = LayerTape::Straight;
-            let u_end = (reuse && l == last).then_some(ux.as_mut_slice());
-            cost += self
-                .apply_layer(
-                    l,
-                    target,
-                    &mut x,
-                    &mut ds,
-                    &mut rngs,
-                    false,
-                    u_end,
-                    Some(&mut tape),
-                )
-                .map_err(|e| SnfError::Diverged {
-                    iteration: 0,
-                    reason: e.reason,
-                })?
-                .evaluations;
-            tapes.push(tape);
-        }
+        let (tapes, mut cost) = self.taped(
+            target,
+            &mut x,
+            &mut ds,
+            &mut rngs,
+            false,
+            reuse.then_some(ux.as_mut_slice()),
+        )?;
         // u_X(x) and its gradient: the last block's end values when it is on the
         // target (no new evaluation), else one gradient evaluation per sample.
         let mut g = vec![0.0; batch * d];
@@ -208,29 +229,7 @@ impl Snf {
             row.copy_from_slice(&data[j * d..(j + 1) * d]);
         }
         let mut ds = vec![0.0; batch];
-        let mut cost = EvalCounts::ZERO;
-        let mut tapes = Vec::with_capacity(self.layers.len());
-        for l in (0..self.layers.len()).rev() {
-            let mut tape = LayerTape::Straight;
-            cost += self
-                .apply_layer(
-                    l,
-                    target,
-                    &mut x,
-                    &mut ds,
-                    &mut rngs,
-                    true,
-                    None,
-                    Some(&mut tape),
-                )
-                .map_err(|e| SnfError::Diverged {
-                    iteration: 0,
-                    reason: e.reason,
-                })?
-                .evaluations;
-            tapes.push(tape);
-        }
-        tapes.reverse();
+        let (tapes, cost) = self.taped(target, &mut x, &mut ds, &mut rngs, true, None)?;
         let losses: Vec<f64> = x
             .chunks_exact(d)
             .zip(&ds)
