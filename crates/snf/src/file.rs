@@ -54,6 +54,18 @@ impl Snf {
 
     /// Reads a flow written by [`Snf::save`]; `dim` is the target's dimension.
     pub fn load(path: &Path, dim: usize) -> Result<Snf, SnfError> {
+        let flow = Snf::read(path)?;
+        if flow.dim != dim {
+            return Err(SnfError::FlowFile {
+                path: path.into(),
+                reason: format!("the flow has dimension {}, the target {dim}", flow.dim),
+            });
+        }
+        Ok(flow)
+    }
+
+    /// Reads a flow written by [`Snf::save`], whatever its dimension.
+    pub fn read(path: &Path) -> Result<Snf, SnfError> {
         let bad = |reason: String| SnfError::FlowFile {
             path: path.into(),
             reason,
@@ -77,12 +89,6 @@ impl Snf {
             }
         }
         let file: FlowFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if file.flow.dim != dim {
-            return Err(bad(format!(
-                "the flow has dimension {}, the target {dim}",
-                file.flow.dim
-            )));
-        }
         Ok(file.flow)
     }
 }

@@ -68,6 +68,9 @@ pub fn training_cost(cfg: &SnfConfig, dim: usize) -> EvalCounts {
 
 struct SnfSampler {
     config: SnfConfig,
+    /// The flow of `config.load`, read when the sampler is built: its own layers,
+    /// not the config's architecture, set the cost per sample.
+    loaded: Option<Snf>,
 }
 
 fn run_setup(
@@ -95,10 +98,13 @@ impl Sampler for SnfSampler {
     }
 
     fn fixed_cost(&self, dim: usize) -> Option<EvalCounts> {
-        Some(sampling_cost(
-            &Snf::build(dim, &self.config.flow, &self.config.blocks, 0),
-            0,
-        ))
+        Some(match &self.loaded {
+            Some(flow) => sampling_cost(flow, 0),
+            None => sampling_cost(
+                &Snf::build(dim, &self.config.flow, &self.config.blocks, 0),
+                0,
+            ),
+        })
     }
 
     fn setup_cost(&self, dim: usize) -> EvalCounts {
@@ -111,9 +117,22 @@ impl Sampler for SnfSampler {
         job: &Job,
         control: Control<'_>,
     ) -> Result<Outcome, CoreError> {
-        let setup = match &self.config.load {
-            Some(path) => Setup::Ready(Snf::load(path, target.dim())?),
-            None => Setup::Train(self.config.clone()),
+        let setup = match (&self.loaded, &self.config.load) {
+            (Some(flow), Some(path)) => {
+                if flow.dim != target.dim() {
+                    return Err(crate::SnfError::FlowFile {
+                        path: path.clone(),
+                        reason: format!(
+                            "the flow has dimension {}, the target {}",
+                            flow.dim,
+                            target.dim()
+                        ),
+                    }
+                    .into());
+                }
+                Setup::Ready(flow.clone())
+            }
+            _ => Setup::Train(self.config.clone()),
         };
         run_setup(setup, target, job, control)
     }
@@ -165,7 +184,8 @@ pub fn samplers() -> Vec<SamplerEntry> {
             build: |t| {
                 let c: SnfConfig = from_table(t)?;
                 c.validate()?;
-                Ok(Box::new(SnfSampler { config: c }))
+                let loaded = c.load.as_deref().map(Snf::read).transpose()?;
+                Ok(Box::new(SnfSampler { config: c, loaded }))
             },
         },
         SamplerEntry {
