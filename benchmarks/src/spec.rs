@@ -40,6 +40,9 @@ pub struct TargetHandle {
 impl TargetHandle {
     /// Builds a handle from a config.
     pub fn from_config(name: String, cfg: &TargetConfig) -> Result<Self, BenchError> {
+        if let Some(t) = cfg.build_finite_sum()? {
+            return Ok(TargetHandle::plain(name, AnyTarget::FiniteSum(t)));
+        }
         let frame = cfg.frame()?;
         let built = cfg.build()?;
         let target: Box<dyn GradTarget> = match frame {
@@ -230,7 +233,10 @@ pub fn target(spec: &str) -> Result<TargetHandle, BenchError> {
 /// [`target`], with the config it was built from.
 pub fn target_with_config(spec: &str) -> Result<(TargetHandle, TargetConfig), BenchError> {
     if is_file(spec) {
-        let f: TargetFile = read_toml(spec)?;
+        let mut f: TargetFile = read_toml(spec)?;
+        if let Some(dir) = Path::new(spec).parent() {
+            f.target.resolve_paths(dir);
+        }
         let h = TargetHandle::from_config(stem(spec), &f.target).map_err(|e| {
             let text = std::fs::read_to_string(spec).unwrap_or_default();
             match target_error_key(&e).and_then(|k| key_line(&text, &(0..text.len()), &k)) {

@@ -9,6 +9,8 @@
 //! ```
 //! or `[target]` with just `preset = "gmm40-fab"`. Kinds: `gaussian`, `gmm`, `funnel`,
 //! `many-well`, `double-well`, `rings`, `cauchy`, `hyperplane-disk`, `axial-modes`,
+//! the regression posteriors `linear-regression` and `logistic-regression` (finite sums,
+//! [`TargetConfig::build_finite_sum`]),
 //! and the physics kinds `dw4`, `lennard-jones`, `muller-brown`, `wolfe-quapp`, `phi4`
 //! (every parameter settable; defaults are the benchmark values of peers.md §A.4.4,
 //! `temperature` defaults to 1 and divides the energy: log π = −E/T).
@@ -16,12 +18,14 @@
 //! the offending field in its error.
 
 use crate::gaussian::Covariance;
+use crate::regression_data::DataSource;
 use crate::{
     AxialModes, Cauchy, ComFrame, DoubleWell, Funnel, Gaussian, GaussianMixture, HyperplaneDisk,
     LennardJones, ManyWell, MullerBrown, MultiDoubleWell, Phi4, Rings, TargetError, WolfeQuapp,
     presets,
 };
-use sampo_core::GradTarget;
+use crate::{LinearRegression, LogisticRegression};
+use sampo_core::{FiniteSumTarget, GradTarget};
 use serde::{Deserialize, Deserializer, Serialize};
 
 fn default_funnel_dim() -> usize {
@@ -250,6 +254,45 @@ pub enum TargetSpec {
         #[serde(default = "one")]
         temperature: f64,
     },
+    /// Bayesian linear regression `y = φᵀx + N(0, noise_std²)`, prior N(0, prior_std² I),
+    /// with the data given by exactly one of `x` + `y`, `data` (a CSV file: features,
+    /// then the response) or `synthetic`. The posterior is exact (Gaussian).
+    LinearRegression {
+        /// Rows of features.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x: Option<Vec<Vec<f64>>>,
+        /// Responses.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        y: Option<Vec<f64>>,
+        /// A CSV file of the data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<String>,
+        /// Generated data (D-ADMMS's experiments).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        synthetic: Option<crate::regression_data::Synthetic>,
+        /// Observation noise std σ.
+        noise_std: f64,
+        /// Prior std s.
+        prior_std: f64,
+    },
+    /// Bayesian logistic regression with labels in {0, 1}, prior N(0, prior_std² I);
+    /// data as for `linear-regression`.
+    LogisticRegression {
+        /// Rows of features.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        x: Option<Vec<Vec<f64>>>,
+        /// Labels (0 or 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        y: Option<Vec<f64>>,
+        /// A CSV file of the data.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<String>,
+        /// Generated data (D-ADMMS's experiments).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        synthetic: Option<crate::regression_data::Synthetic>,
+        /// Prior std s.
+        prior_std: f64,
+    },
     /// φ⁴ on an L × L periodic lattice, hopping form.
     Phi4 {
         /// The side L.
@@ -327,6 +370,26 @@ impl TargetConfig {
         match self {
             TargetConfig::Preset { preset } => presets::preset(preset),
             TargetConfig::Spec(s) => s.build(),
+        }
+    }
+
+    /// The finite-sum posterior a regression spec defines; `None` for other targets.
+    pub fn build_finite_sum(&self) -> Result<Option<Box<dyn FiniteSumTarget>>, TargetError> {
+        match self {
+            TargetConfig::Preset { .. } => Ok(None),
+            TargetConfig::Spec(s) => s.build_finite_sum(),
+        }
+    }
+
+    /// Resolves relative data-file paths against `base` (the target file's folder).
+    pub fn resolve_paths(&mut self, base: &std::path::Path) {
+        if let TargetConfig::Spec(
+            TargetSpec::LinearRegression { data: Some(p), .. }
+            | TargetSpec::LogisticRegression { data: Some(p), .. },
+        ) = self
+            && std::path::Path::new(p.as_str()).is_relative()
+        {
+            *p = base.join(p.as_str()).to_string_lossy().into_owned();
         }
     }
 
@@ -444,8 +507,54 @@ impl TargetSpec {
         }
     }
 
+    /// The finite-sum posterior of a regression spec; `None` for other kinds.
+    pub fn build_finite_sum(&self) -> Result<Option<Box<dyn FiniteSumTarget>>, TargetError> {
+        let source =
+            |x: &Option<Vec<Vec<f64>>>,
+             y: &Option<Vec<f64>>,
+             data: &Option<String>,
+             synthetic: &Option<crate::regression_data::Synthetic>| DataSource {
+                x: x.clone(),
+                y: y.clone(),
+                data: data.clone(),
+                synthetic: synthetic.clone(),
+            };
+        Ok(Some(match self {
+            TargetSpec::LinearRegression {
+                x,
+                y,
+                data,
+                synthetic,
+                noise_std,
+                prior_std,
+            } => {
+                let noise = sampo_core::validate::positive("noise_std", *noise_std)?;
+                let prior = sampo_core::validate::positive("prior_std", *prior_std)?;
+                let design = source(x, y, data, synthetic)
+                    .design(prior, LinearRegression::respond(noise))?;
+                Box::new(LinearRegression::new(design, noise, prior)?)
+            }
+            TargetSpec::LogisticRegression {
+                x,
+                y,
+                data,
+                synthetic,
+                prior_std,
+            } => {
+                let prior = sampo_core::validate::positive("prior_std", *prior_std)?;
+                let design =
+                    source(x, y, data, synthetic).design(prior, LogisticRegression::respond())?;
+                Box::new(LogisticRegression::new(design, prior)?)
+            }
+            _ => return Ok(None),
+        }))
+    }
+
     /// Validates the spec and builds the target.
     pub fn build(&self) -> Result<Box<dyn GradTarget>, TargetError> {
+        if let Some(t) = self.build_finite_sum()? {
+            return Ok(t);
+        }
         Ok(match self {
             TargetSpec::Gaussian {
                 mean,
@@ -537,6 +646,9 @@ impl TargetSpec {
                 kappa,
                 lambda,
             } => Box::new(Phi4::new(*size, *kappa, *lambda)?),
+            TargetSpec::LinearRegression { .. } | TargetSpec::LogisticRegression { .. } => {
+                unreachable!("regression specs are built by build_finite_sum above")
+            }
         })
     }
 }

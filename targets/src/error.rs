@@ -37,6 +37,14 @@ pub enum TargetError {
         /// The size found.
         got: usize,
     },
+    /// A data file could not be read or parsed.
+    #[error("data file `{path}`: {reason}")]
+    DataFile {
+        /// The path as given.
+        path: String,
+        /// What went wrong (with the line, where one is at fault).
+        reason: String,
+    },
     /// Any other error from `sampo-core`.
     #[error(transparent)]
     Core(CoreError),

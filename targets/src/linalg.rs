@@ -125,6 +125,12 @@ impl Cholesky {
         }
     }
 
+    /// Solves `Σ x = b` in place (`L Lᵀ x = b`: forward, then back substitution).
+    pub fn solve_in_place(&self, b: &mut [f64]) {
+        self.solve_lower_in_place(b);
+        self.solve_upper_in_place(b);
+    }
+
     /// Replaces `z` by `L z` in place. Row i of `L z` needs only `z_0..z_i`, so the rows are
     /// computed from the last to the first.
     pub fn mul_lower_in_place(&self, z: &mut [f64]) {

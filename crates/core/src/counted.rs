@@ -456,6 +456,18 @@ macro_rules! counting_impls {
                 self.$counter.add_data_terms(batch.len() as u64);
                 self.$inner.minibatch_log_density_grad(x, batch, grad, scratch)
             }
+            fn log_prior_hessian_add(&self, x: &[f64], hess: &mut [f64]) -> bool {
+                self.$inner.log_prior_hessian_add(x, hess)
+            }
+            /// A term's Hessian touches the term: one data term.
+            #[inline]
+            fn log_term_hessian_add(&self, i: usize, x: &[f64], hess: &mut [f64]) -> bool {
+                self.$counter.add_data_terms(1);
+                self.$inner.log_term_hessian_add(i, x, hess)
+            }
+            fn is_quadratic(&self) -> bool {
+                self.$inner.is_quadratic()
+            }
         }
     };
 }

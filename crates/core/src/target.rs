@@ -145,6 +145,27 @@ pub trait FiniteSumTarget: GradTarget {
         lp + scale * ll
     }
 
+    /// Adds the Hessian of `log p(x)` into `hess` (row-major d × d) and returns
+    /// `true`; `false` (the default, `hess` untouched) when the target has no
+    /// analytic Hessian. Second-order solvers (the distributed samplers' proximal
+    /// steps) use it.
+    fn log_prior_hessian_add(&self, _x: &[f64], _hess: &mut [f64]) -> bool {
+        false
+    }
+
+    /// Adds the Hessian of `log p(y_i | x)` into `hess` (row-major d × d) and
+    /// returns `true`; `false` (the default) when the target has no analytic Hessian.
+    fn log_term_hessian_add(&self, _i: usize, _x: &[f64], _hess: &mut [f64]) -> bool {
+        false
+    }
+
+    /// Whether the prior and every term are quadratic in x (constant Hessians, as in
+    /// Bayesian linear regression): a solver may then summarize any range of terms by
+    /// its Hessian and its gradient at one point, and never evaluate them again.
+    fn is_quadratic(&self) -> bool {
+        false
+    }
+
     /// The full-data value and gradient; implementors can call this from
     /// [`GradTarget::log_density_grad`].
     fn full_log_density_grad(&self, x: &[f64], grad: &mut [f64]) -> f64 {
@@ -193,6 +214,13 @@ macro_rules! forward_target {
             ) -> f64 {
                 (**self).minibatch_log_density_grad(x, batch, grad, scratch)
             }
+            fn log_prior_hessian_add(&self, x: &[f64], hess: &mut [f64]) -> bool {
+                (**self).log_prior_hessian_add(x, hess)
+            }
+            fn log_term_hessian_add(&self, i: usize, x: &[f64], hess: &mut [f64]) -> bool {
+                (**self).log_term_hessian_add(i, x, hess)
+            }
+            fn is_quadratic(&self) -> bool { (**self).is_quadratic() }
         }
     )*};
 }

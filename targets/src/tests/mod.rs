@@ -10,5 +10,6 @@ mod gradients;
 mod log_z;
 pub(crate) mod lse;
 mod ou_marginal;
+mod regression;
 mod smoothing;
 mod stats;
