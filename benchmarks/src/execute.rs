@@ -143,8 +143,8 @@ pub fn execute<'a>(
     let s = sampler.built.sampler.as_ref();
     let warnings = s.warnings(&view);
     let fixed = s
-        .fixed_cost(target.dim())
-        .map(|per| (per, s.setup_cost(target.dim())));
+        .fixed_cost_on(&view)
+        .map(|per| (per, s.setup_cost_on(&view)));
     let t0 = Instant::now();
     let resolved = match req.budget {
         BudgetSpec::Evals(b) => Ok(b),

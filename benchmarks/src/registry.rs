@@ -20,5 +20,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_walkjump::samplers())
             .with(sampo_ensemble::samplers())
             .with(sampo_snf::samplers())
+            .with(sampo_distributed::samplers())
     })
 }

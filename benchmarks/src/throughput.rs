@@ -61,7 +61,10 @@ pub fn measure(
     let handle = spec::target(target_spec)?;
     let sampler = spec::sampler(sampler_spec, sets)?;
     let s = sampler.built.sampler.as_ref();
-    if s.fixed_cost(handle.dim()).is_some() {
+    let probe = sampo_core::Counter::new();
+    if s.fixed_cost_on(&sampo_core::plugin::TargetRef::new(&handle.target, &probe))
+        .is_some()
+    {
         return Err(BenchError::Usage(format!(
             "throughput measures samplers whose steps the budget sets; `{}` has a cost fixed by its config",
             sampler.label

@@ -12,7 +12,7 @@ use crate::TargetError;
 
 /// The lower Cholesky factor `L` (row-major, `Σ = L Lᵀ`) of a symmetric positive
 /// definite matrix.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Cholesky {
     d: usize,
     l: Vec<f64>,

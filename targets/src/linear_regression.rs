@@ -22,6 +22,8 @@ pub struct LinearRegression {
     noise_var: f64,
     prior_var: f64,
     posterior: Gaussian,
+    /// Σ, row-major.
+    cov: Vec<f64>,
     log_z: f64,
 }
 
@@ -57,6 +59,7 @@ impl LinearRegression {
             noise_var: nv,
             prior_var: pv,
             posterior,
+            cov,
             log_z: 0.0,
         };
         let mu = t.posterior.mean().to_vec();
@@ -68,6 +71,11 @@ impl LinearRegression {
     /// The exact posterior N(μ, Σ).
     pub fn posterior(&self) -> &Gaussian {
         &self.posterior
+    }
+
+    /// The posterior covariance Σ, row-major d × d.
+    pub fn posterior_covariance(&self) -> &[f64] {
+        &self.cov
     }
 
     /// The data.

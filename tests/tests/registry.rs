@@ -26,6 +26,23 @@ fn target() -> AnyTarget {
     AnyTarget::Gradient(Box::new(GaussianMixture::eight_gaussians()))
 }
 
+/// The small target `e` runs on: the 8-Gaussian mixture, or for a sampler that needs a
+/// finite sum (the distributed samplers) a 2-D Bayesian linear regression over 40
+/// synthetic points (enough for the default 20 agents to own two each).
+fn target_for(e: &SamplerEntry) -> AnyTarget {
+    if !e.needs.finite_sum {
+        return target();
+    }
+    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
+        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
+         synthetic = { points = 40, dim = 2, seed = 10 }",
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap())
+}
+
 fn job(seed: u64) -> Job {
     Job {
         n: N,
@@ -159,8 +176,8 @@ fn bad_configs_are_named_errors() {
 
 #[test]
 fn every_kind_runs_with_exact_accounting() {
-    let t = target();
     for e in registry().entries() {
+        let t = target_for(e);
         let built = registry().build_named(e.name).unwrap();
         let j = job_for(e, 3);
         let per = j.budget.per_sample;
@@ -174,10 +191,12 @@ fn every_kind_runs_with_exact_accounting() {
         );
         assert_eq!(run.evaluations, counter.counts(), "{}", e.name);
         assert_eq!(run.reported_evaluations, run.evaluations, "{}", e.name);
-        match built.sampler.fixed_cost(2) {
+        let probe = Counter::new();
+        let view = TargetRef::new(&t, &probe);
+        match built.sampler.fixed_cost_on(&view) {
             Some(per) => assert_eq!(
                 run.evaluations,
-                per.times(N as u64) + built.sampler.setup_cost(2),
+                per.times(N as u64) + built.sampler.setup_cost_on(&view),
                 "{}",
                 e.name
             ),
@@ -199,8 +218,8 @@ fn every_kind_runs_with_exact_accounting() {
 
 #[test]
 fn output_is_identical_for_one_and_two_threads() {
-    let t = target();
     for e in registry().entries() {
+        let t = target_for(e);
         let runs: Vec<Run> = [1, 2]
             .into_iter()
             .map(|threads| {
@@ -219,12 +238,12 @@ fn output_is_identical_for_one_and_two_threads() {
 
 #[test]
 fn stopped_and_resumed_runs_are_bit_identical() {
-    let t = target();
     let dir = std::env::temp_dir().join(format!("sampo-conformance-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // 400 gradient evaluations per sample: Langevin chains take 399 steps, so a stop
     // after the first segment (50 steps) lands inside the run.
     for e in registry().entries() {
+        let t = target_for(e);
         let job = |seed| {
             let j = job_for(e, seed);
             Job {
@@ -305,10 +324,15 @@ fn a_target_without_what_the_sampler_needs_is_refused_by_name() {
 
 #[test]
 fn a_budget_unit_the_sampler_never_spends_is_refused_by_name() {
-    let t = target();
     for e in registry().entries() {
+        let t = target_for(e);
         let built = registry().build_named(e.name).unwrap();
-        if built.sampler.fixed_cost(2).is_some() {
+        let probe = Counter::new();
+        if built
+            .sampler
+            .fixed_cost_on(&TargetRef::new(&t, &probe))
+            .is_some()
+        {
             continue;
         }
         let counter = Counter::new();

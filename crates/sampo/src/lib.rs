@@ -10,6 +10,7 @@
 
 pub use sampo_baselines as baselines;
 pub use sampo_core as core;
+pub use sampo_distributed as distributed;
 pub use sampo_ensemble as ensemble;
 pub use sampo_langevin as langevin;
 pub use sampo_metrics as metrics;

@@ -34,6 +34,20 @@ pub trait Sampler: Send + Sync {
         EvalCounts::ZERO
     }
 
+    /// [`Sampler::fixed_cost`] on a given target, for samplers whose fixed cost
+    /// depends on more than the dimension (a distributed sampler's data terms per
+    /// round are the target's N). Default: `fixed_cost(target.dim())`. The harness
+    /// and the conformance suite call this one.
+    fn fixed_cost_on(&self, target: &TargetRef<'_>) -> Option<EvalCounts> {
+        self.fixed_cost(target.dim())
+    }
+
+    /// [`Sampler::setup_cost`] on a given target (as [`Sampler::fixed_cost_on`]).
+    /// Default: `setup_cost(target.dim())`.
+    fn setup_cost_on(&self, target: &TargetRef<'_>) -> EvalCounts {
+        self.setup_cost(target.dim())
+    }
+
     /// Warnings about running this configuration on `target` (e.g. a method not
     /// validated in its dimension). Default: none.
     fn warnings(&self, _target: &TargetRef<'_>) -> Vec<String> {
