@@ -146,10 +146,10 @@ common_fields! {
         /// `"correct"` or `"reference"` ([`NeighbourSum`]).
         #[serde(default = "default_neighbour_sum")]
         pub neighbour_sum: NeighbourSum = default_neighbour_sum(),
-        /// Newton steps per proximal solve for a non-quadratic target (module
-        /// [`crate::prox`]).
-        #[serde(default = "default_newton_steps")]
-        pub newton_steps: usize = default_newton_steps(),
+        /// Newton steps allowed per proximal solve on a non-quadratic target (module
+        /// [`crate::prox`]); a solve that needs more is an error.
+        #[serde(default = "default_max_newton_steps")]
+        pub max_newton_steps: usize = default_max_newton_steps(),
     }
 }
 
@@ -209,11 +209,11 @@ fn default_noise() -> Noise {
 fn default_neighbour_sum() -> NeighbourSum {
     NeighbourSum::Correct
 }
-/// Six steps from the warm start: the proximal centres move by about the noise scale
-/// per iteration, so the start is inside Newton's quadratic region after one or two
-/// damped steps; the returned decrement is checked ([`crate::prox`]).
-fn default_newton_steps() -> usize {
-    6
+/// Damped Newton needs about λ₀ steps from decrement λ₀ before its quadratic phase;
+/// from a far initial position (iteration 1) that is tens of steps, from the warm
+/// start of later iterations two to four. 100 is a cap, not a cost.
+fn default_max_newton_steps() -> usize {
+    100
 }
 fn default_sgld_step() -> f64 {
     0.009
@@ -284,8 +284,12 @@ impl AdmmConfig {
     pub fn validate(&self) -> Result<(), DistributedError> {
         self.common().validate()?;
         positive("rho", self.rho)?;
-        if self.newton_steps == 0 {
-            return Err(DistributedError::invalid("newton_steps", 0, "must be >= 1"));
+        if self.max_newton_steps == 0 {
+            return Err(DistributedError::invalid(
+                "max_newton_steps",
+                0,
+                "must be >= 1",
+            ));
         }
         Ok(())
     }

@@ -70,7 +70,8 @@ pub struct RoundInfo {
     pub evaluations: EvalCounts,
     /// Bytes the network moved in this round.
     pub bytes: u64,
-    /// The largest last Newton decrement of the round's proximal solves (0 without).
+    /// The largest last Newton decrement of the round's proximal solves (0 without;
+    /// below [`crate::prox::TOLERANCE`], or the round failed).
     pub decrement: f64,
 }
 
@@ -85,11 +86,6 @@ impl StepInfo for RoundInfo {
         }
     }
 }
-
-/// The largest Newton decrement accepted at the end of a proximal solve: after a
-/// full step from decrement λ the error is ~λ² ≈ 1e-8 in the local norm, far below
-/// the proximal noise ([`crate::prox`]).
-pub const MAX_DECREMENT: f64 = 1e-4;
 
 impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
     /// The kernel in one process ([`InProcess`]), C = `chains`.
@@ -156,8 +152,9 @@ impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
         rc
     }
 
-    /// Data terms per chain per round (all agents).
-    pub fn terms_per_round(&self) -> u64 {
+    /// Data terms per chain per round (all agents), where they are fixed
+    /// ([`Method::terms_per_iteration`]).
+    pub fn terms_per_round(&self) -> Option<u64> {
         self.agents
             .iter()
             .map(|a| self.method.terms_per_iteration(a, self.quadratic))
@@ -340,7 +337,7 @@ impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
                             }),
                             other => other,
                         })?;
-                    if spent.decrement > MAX_DECREMENT {
+                    if !spent.converged {
                         return Err(DistributedError::Prox {
                             agent: a,
                             chain: ch,

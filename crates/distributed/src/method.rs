@@ -26,8 +26,8 @@ pub enum Method {
         noise: Noise,
         /// Which agents the primal step sums over.
         neighbour_sum: NeighbourSum,
-        /// Newton steps for a non-quadratic target.
-        newton_steps: usize,
+        /// Newton steps allowed per proximal solve on a non-quadratic target.
+        max_newton_steps: usize,
     },
     /// D-SGLD.
     Sgld {
@@ -64,7 +64,7 @@ impl From<&AdmmConfig> for Method {
             rho: c.rho,
             noise: c.noise,
             neighbour_sum: c.neighbour_sum,
-            newton_steps: c.newton_steps,
+            max_newton_steps: c.max_newton_steps,
         }
     }
 }
@@ -147,12 +147,14 @@ impl Scratch {
 }
 
 /// The result of one chain's update.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spent {
     /// Data terms touched.
     pub data_terms: u64,
     /// The last Newton decrement of a non-quadratic proximal solve (0 otherwise).
     pub decrement: f64,
+    /// Whether that solve converged (true without one).
+    pub converged: bool,
 }
 
 impl Method {
@@ -232,18 +234,14 @@ impl Method {
         Ok(Some(QuadraticPlan { chol, b }))
     }
 
-    /// Data terms one chain of `agent` touches per iteration.
-    pub fn terms_per_iteration(&self, agent: &Agent, quadratic: bool) -> u64 {
+    /// Data terms one chain of `agent` touches per iteration, where the config and
+    /// the target fix them: `None` for D-ADMMS's Newton solves, whose steps depend
+    /// on the data.
+    pub fn terms_per_iteration(&self, agent: &Agent, quadratic: bool) -> Option<u64> {
         let n = agent.shard.len() as u64;
         match self {
-            Method::Admm { newton_steps, .. } => {
-                if quadratic {
-                    0
-                } else {
-                    2 * *newton_steps as u64 * n
-                }
-            }
-            _ => n,
+            Method::Admm { .. } => quadratic.then_some(0),
+            _ => Some(n),
         }
     }
 
@@ -273,12 +271,16 @@ impl Method {
         s: &mut Scratch,
     ) -> Result<Spent, DistributedError> {
         let d = x.len();
-        let mut spent = Spent::default();
+        let mut spent = Spent {
+            data_terms: 0,
+            decrement: 0.0,
+            converged: true,
+        };
         match *self {
             Method::Admm {
                 rho,
                 noise,
-                newton_steps,
+                max_newton_steps,
                 ..
             } => {
                 let p = aux;
@@ -307,17 +309,19 @@ impl Method {
                     Some(q) => prox::quadratic(&q.chol, &q.b, p, &s.sum, &mut s.out),
                     None => {
                         s.out.copy_from_slice(x);
-                        spent.decrement = prox::newton(
+                        let solve = prox::newton(
                             &agent.shard,
                             t,
                             p,
                             2.0 * rho * m as f64,
                             &s.sum,
-                            newton_steps,
+                            max_newton_steps,
                             &mut s.out,
                             &mut s.newton,
                         )?;
-                        spent.data_terms = 2 * newton_steps as u64 * agent.shard.len() as u64;
+                        spent.decrement = solve.decrement;
+                        spent.converged = solve.converged();
+                        spent.data_terms = 2 * solve.steps as u64 * agent.shard.len() as u64;
                     }
                 }
                 x.copy_from_slice(&s.out);

@@ -10,13 +10,14 @@
 //! - **Quadratic f_i** (`f_i = ½xᵀAx − bᵀx`, linear regression): the closed form
 //!   `x⁺ = (A + 2ρm I)⁻¹ (b − p + 2ρS)`, factorized once per run; no data term is
 //!   touched per iteration.
-//! - **Otherwise** (logistic regression): a fixed number of Newton steps from the warm
-//!   start x_i, each one gradient and one Hessian pass over the shard, so the cost is
-//!   fixed by the config. A step with Newton decrement `λ = √(gᵀH⁻¹g) ≥ ¼` is damped
-//!   by `1/(1 + λ)` (Nesterov 2004, §4.1.5: global convergence for self-concordant
-//!   F); below ¼ it is a full step, in the region of quadratic convergence. The last
-//!   step's λ is returned, so a caller can refuse an unconverged solve: the error
-//!   after a full step from decrement λ is at most ~λ² in F's local norm.
+//! - **Otherwise** (logistic regression): Newton's method from the warm start x_i,
+//!   each step one gradient and one Hessian pass over the shard. A step with Newton
+//!   decrement `λ = √(gᵀH⁻¹g) ≥ ¼` is damped by `1/(1 + λ)` (Nesterov 2004, §4.1.5:
+//!   global convergence for self-concordant F, with no function evaluations); below
+//!   ¼ it is a full step, in the region of quadratic convergence. The solve stops
+//!   after the step whose decrement is below [`TOLERANCE`] (the error after it is
+//!   ~λ², far below any noise scale) and fails if `max_steps` steps do not get there.
+//!   The cost therefore depends on the data and the iterate; every pass is counted.
 
 // Index loops over coordinates mirror the update equations they implement.
 #![allow(clippy::needless_range_loop)]
@@ -57,9 +58,27 @@ pub fn quadratic(chol: &Cholesky, b: &[f64], p: &[f64], two_rho_s: &[f64], x: &m
     chol.solve_in_place(x);
 }
 
-/// `steps` Newton steps on F from the warm start in `x` (module docs); returns the
-/// last step's decrement. `two_rho_m = 2ρm`, `two_rho_s = 2ρS`. Spends
-/// `2 · steps · |shard|` data terms.
+/// Newton decrement at which a solve stops (module docs).
+pub const TOLERANCE: f64 = 1e-9;
+
+/// The outcome of a Newton solve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Solve {
+    /// The decrement of the last step.
+    pub decrement: f64,
+    /// Steps taken (each a gradient and a Hessian pass over the shard).
+    pub steps: usize,
+}
+
+impl Solve {
+    /// Whether the last decrement is below [`TOLERANCE`].
+    pub fn converged(&self) -> bool {
+        self.decrement < TOLERANCE
+    }
+}
+
+/// Newton's method on F from the warm start in `x` (module docs), at most
+/// `max_steps` steps. `two_rho_m = 2ρm`, `two_rho_s = 2ρS`.
 #[allow(clippy::too_many_arguments)]
 pub fn newton<T: FiniteSumTarget + ?Sized>(
     shard: &Shard,
@@ -67,13 +86,16 @@ pub fn newton<T: FiniteSumTarget + ?Sized>(
     p: &[f64],
     two_rho_m: f64,
     two_rho_s: &[f64],
-    steps: usize,
+    max_steps: usize,
     x: &mut [f64],
     s: &mut NewtonScratch,
-) -> Result<f64, DistributedError> {
+) -> Result<Solve, DistributedError> {
     let d = x.len();
-    let mut decrement = f64::INFINITY;
-    for _ in 0..steps {
+    let mut out = Solve {
+        decrement: f64::INFINITY,
+        steps: 0,
+    };
+    while out.steps < max_steps && !out.converged() {
         shard.value_grad(t, x, &mut s.grad);
         for i in 0..d {
             s.grad[i] += p[i] + two_rho_m * x[i] - two_rho_s[i];
@@ -87,15 +109,16 @@ pub fn newton<T: FiniteSumTarget + ?Sized>(
         s.dir.copy_from_slice(&s.grad);
         chol.solve_in_place(&mut s.dir);
         let lam2: f64 = s.grad.iter().zip(&s.dir).map(|(g, v)| g * v).sum();
-        decrement = lam2.max(0.0).sqrt();
-        let scale = if decrement < FULL_STEP_DECREMENT {
+        out.decrement = lam2.max(0.0).sqrt();
+        out.steps += 1;
+        let scale = if out.decrement < FULL_STEP_DECREMENT {
             1.0
         } else {
-            1.0 / (1.0 + decrement)
+            1.0 / (1.0 + out.decrement)
         };
         for (xi, v) in x.iter_mut().zip(&s.dir) {
             *xi -= scale * v;
         }
     }
-    Ok(decrement)
+    Ok(out)
 }
