@@ -23,6 +23,8 @@ pub mod exact_law;
 pub mod graph;
 pub mod kernel;
 pub mod method;
+#[cfg(feature = "mpi")]
+pub mod mpi_net;
 pub mod network;
 pub mod plugin;
 pub mod prox;

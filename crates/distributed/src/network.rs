@@ -70,6 +70,10 @@ pub struct Traffic {
     pub messages: u64,
     /// Bytes of those messages.
     pub bytes: u64,
+    /// Bytes this process sent to other processes (MPI; 0 in process): messages
+    /// between agents of one rank are copies, and one message per peer rank carries
+    /// every agent row that rank reads.
+    pub wire_bytes: u64,
 }
 
 /// A synchronous network of agents (module docs).
