@@ -224,16 +224,25 @@ fn budget_note(
         return None;
     }
     let unit = budget.unit_name();
-    let why = match fixed {
-        Some((c, setup)) if setup.total() > 0 => format!(
-            "cost fixed by its config: {} gradient + {} density evaluations per sample, \
-             plus {} gradient + {} density evaluations once (training)",
-            c.gradient, c.density, setup.gradient, setup.density
-        ),
-        Some((c, _)) => format!(
-            "cost fixed by its config: {} gradient + {} density evaluations per sample",
+    // Every unit the config spends, never summed (data terms only where nonzero).
+    let units = |c: &EvalCounts| {
+        let mut s = format!(
+            "{} gradient + {} density evaluations",
             c.gradient, c.density
+        );
+        if c.data_terms > 0 {
+            s += &format!(" + {} data terms", c.data_terms);
+        }
+        s
+    };
+    let why = match fixed {
+        Some((c, setup)) if setup.total() > 0 || setup.data_terms > 0 => format!(
+            "cost fixed by its config: {} per sample, plus {} once (setup: training, \
+             precomputation)",
+            units(&c),
+            units(&setup)
         ),
+        Some((c, _)) => format!("cost fixed by its config: {} per sample", units(&c)),
         None => "the sampler could not spend the budget exactly".into(),
     };
     let got = if got >= 100.0 {

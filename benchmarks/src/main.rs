@@ -69,6 +69,10 @@ enum Command {
         /// Output file (.csv or .npy).
         #[arg(long)]
         out: PathBuf,
+        /// Where the distributed samplers' agents run: `in-process`, or `mpi` under
+        /// `mpirun` (rank 0 writes the output; needs a build with `--features mpi`).
+        #[arg(long, default_value = "in-process")]
+        network: String,
     },
     /// Writes a reference set (long multi-chain run with R̂ and ESS) for a target
     /// without an exact sampler (docs/physics.md); prints its diagnostics as JSON.
@@ -270,9 +274,25 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             sets,
             init_scale,
             out,
+            network,
         } => {
+            // MPI first: every rank builds the same samplers on the same backend.
+            let _mpi = match network.as_str() {
+                "in-process" => None,
+                "mpi" => Some(sampo_distributed::backend::use_mpi().map_err(|e| {
+                    BenchError::Usage(format!("--network mpi: {}", sampo_core::CoreError::from(e)))
+                })?),
+                other => {
+                    return Err(BenchError::Usage(format!(
+                        "--network `{other}`: valid: in-process, mpi"
+                    )));
+                }
+            };
+            let root = sampo_distributed::backend::is_root();
             // Everything that can be checked is checked before any work.
-            io::check_writable(&out)?;
+            if root {
+                io::check_writable(&out)?;
+            }
             let budget: BudgetSpec = budget
                 .parse()
                 .map_err(|m: String| BenchError::Usage(format!("--budget: {m}")))?;
@@ -316,6 +336,13 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                     });
                 }
             };
+            // Under MPI each rank counted its own agents' evaluations: report the sum,
+            // and only rank 0 writes and reports.
+            let mut run = run;
+            run.evaluations = sampo_distributed::backend::sum_over_processes(run.evaluations);
+            if !root {
+                return Ok(());
+            }
             io::write_run(&out, &run)?;
             let info = serde_json::json!({
                 "out": out, "target": handle.name, "sampler": sampler.label, "kind": sampler.kind(),
@@ -325,6 +352,7 @@ fn run(cli: Cli) -> Result<(), BenchError> {
                 "evaluations": run.evaluations, "wall_s": ex.wall_s,
                 "budget_note": ex.budget_note, "weighted": run.log_weights.is_some(),
                 "stats": run.diagnostics.stats,
+                "processes": sampo_distributed::backend::processes(),
             });
             println!("{info}");
             Ok(())

@@ -17,6 +17,7 @@
 //! law): the tests check the samplers against it, and docs/distributed.md measures
 //! D-ADMMS's stationary bias with it.
 
+pub mod backend;
 pub mod config;
 pub mod error;
 pub mod exact_law;

@@ -11,7 +11,8 @@
 //! states; D-ADMMS's Newton solves on other targets take as many steps as the data
 //! need, so their cost is counted, not stated. The harness reports any difference
 //! from a budget.
-//! **Init.** Agents start from N(0, init_std² I) drawn from their own streams; the
+//! **Network.** In process, or over MPI when the program chose it
+//! ([`crate::backend::use_mpi`]). **Init.** Agents start from N(0, init_std² I) drawn from their own streams; the
 //! job's initial positions and `chains` do not apply.
 
 use crate::config::{AdmmConfig, Common, SghmcConfig, SgldConfig, UlaConfig};
@@ -35,11 +36,15 @@ impl DistSampler {
         target: &'t sampo_core::plugin::FiniteSumView<'t>,
         n: usize,
     ) -> Result<Decentralized<'t, sampo_core::plugin::FiniteSumView<'t>>, CoreError> {
-        Ok(Decentralized::new(
+        Ok(Decentralized::with_network(
             target,
             self.method.clone(),
             self.common.clone(),
             n,
+            // A closure, not the function: its `Box<dyn Network>` coerces to the
+            // kernel's `Box<dyn Network + 't>` only at a call site.
+            #[allow(clippy::redundant_closure)]
+            |routes| crate::backend::network(routes),
         )?)
     }
 }
