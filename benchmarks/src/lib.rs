@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admm_figures;
 pub mod budget;
 pub mod compare;
 pub mod diagnose;

@@ -97,11 +97,19 @@ impl Design {
 
     /// Reads a CSV file (module docs).
     pub fn from_csv(path: &str) -> Result<Self, TargetError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TargetError::DataFile {
+            path: path.to_string(),
+            reason: e.to_string(),
+        })?;
+        Design::parse_csv(&text, path)
+    }
+
+    /// Parses CSV text (module docs); `path` names it in errors.
+    pub fn parse_csv(text: &str, path: &str) -> Result<Self, TargetError> {
         let err = |reason: String| TargetError::DataFile {
             path: path.to_string(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
         let mut rows = Vec::new();
         let mut y = Vec::new();
         for (k, line) in text.lines().enumerate() {

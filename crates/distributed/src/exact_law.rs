@@ -17,13 +17,12 @@
 //! - **D-SGHMC**: `v_i' = v_i − η(γ v_i + A_i x_i − b_i) + √(2γη) z_i`, `x_i' = Σ_j W_ij x_j + η v_i'`.
 //! - **D-ULA**: `x_i' = x_i − β_k Σ_{j∈N_i}(x_i − x_j) − α_k N (A_i x_i − b_i) + √(2α_k N) z_i`.
 //!
-//! **Stationary law** (time-invariant maps): by doubling, `m_{2n} = Mⁿ m_n + h_n`-style
-//! recursions on `Mⁿ`, `h_n = Σ_{k<n} M^k c` and `Q_n = Σ_{k<n} M^k GGᵀ M^{kᵀ}`, until
-//! the mean and covariance change by less than 1e-13 relative, or stop changing less
-//! (at most 2⁴⁰ iterations). The
-//! conserved direction of D-ADMMS (Σ_i p_i, unchanged by every round since the graph
-//! Laplacian's columns sum to zero) carries neither initial spread nor noise, so
-//! the doubling stays bounded.
+//! **Stationary law** (time-invariant maps): by doubling, on `Mⁿ`,
+//! `h_n = Σ_{k<n} M^k c` and `Q_n = Σ_{k<n} M^k GGᵀ M^{kᵀ}`, until `Mⁿ` has vanished
+//! and h, Q change by less than 1e-13 relative (at most 2⁶⁰ rounds). D-ADMMS conserves
+//! Σ_i p_i (the graph Laplacian's columns sum to zero), an eigenvalue 1 of M; its
+//! initial value is 0 and no noise reaches it, so the doubling runs on the invariant
+//! subspace Σ_i p_i = 0, where every eigenvalue of a converging recursion is below 1.
 
 // Index loops over coordinates mirror the update equations they implement.
 #![allow(clippy::needless_range_loop)]
@@ -324,22 +323,25 @@ impl LinearLaw {
         }
         let (m, c, g) = self.map(1);
         let init = self.initial();
-        // After n = 1 round: Mⁿ = M, h = c, Q = GGᵀ.
+        // D-ADMMS conserves Σ_i p_i (module docs), an eigenvalue 1 of M on which
+        // rounding would grow under doubling: iterate on the invariant subspace
+        // Σ_i p_i = 0 instead, in the coordinates (x, p_1, …, p_{N−1}).
+        let (e, r) = self.reduction();
+        let m = &r * &m * &e;
+        let c = &r * c;
+        let g = &r * g;
+        let m0 = &r * &init.mean;
+        let s0 = &r * &init.cov * r.transpose();
         let mut mn = m;
         let mut h = c;
         let mut qn = &g * g.transpose();
-        let mut last = f64::INFINITY;
-        for _ in 0..40 {
+        let mut converged = false;
+        for _ in 0..60 {
             let h2 = &h + &mn * &h;
             let q2 = &qn + &mn * &qn * mn.transpose();
+            let q2 = (&q2 + q2.transpose()) * 0.5;
             let change = ((&q2 - &qn).norm() / q2.norm().max(1e-300))
                 .max((&h2 - &h).norm() / h2.norm().max(1.0));
-            // Past convergence, rounding along the conserved direction (an eigenvalue
-            // 1 ± 1e-15) grows linearly in n: stop at the smallest change.
-            if change > last && last < 1e-9 {
-                break;
-            }
-            last = change;
             h = h2;
             qn = q2;
             mn = &mn * &mn;
@@ -350,14 +352,52 @@ impl LinearLaw {
                     "the recursion diverges: no stationary law",
                 ));
             }
-            if change < 1e-13 {
+            if change < 1e-13 && mn.norm() < 1e-13 {
+                converged = true;
                 break;
             }
         }
+        if !converged {
+            return Err(DistributedError::invalid(
+                "rho/step_size",
+                "slow",
+                "the recursion has not reached its stationary law after 2⁶⁰ rounds",
+            ));
+        }
+        let mean = &e * (&mn * m0 + h);
+        let cov = &e * (&mn * s0 * mn.transpose() + qn) * e.transpose();
         Ok(Moments {
-            mean: &mn * &init.mean + h,
-            cov: &mn * &init.cov * mn.transpose() + qn,
+            cov: (&cov + cov.transpose()) * 0.5,
+            mean,
         })
+    }
+
+    /// The embedding E (reduced → full) and restriction R (full → reduced) of the
+    /// invariant subspace (see [`LinearLaw::stationary`]); identities for the methods
+    /// without a conserved quantity.
+    fn reduction(&self) -> (DMatrix<f64>, DMatrix<f64>) {
+        let len = self.state_len();
+        if !matches!(self.method, Method::Admm { .. }) {
+            return (DMatrix::identity(len, len), DMatrix::identity(len, len));
+        }
+        let (n, d) = (self.n(), self.d);
+        let red = len - d;
+        let mut e = DMatrix::zeros(len, red);
+        for j in 0..red {
+            e[(j, j)] = 1.0;
+        }
+        // p_N = −Σ_{i<N} p_i, coordinate-wise.
+        let base = n * d;
+        for i in 0..n - 1 {
+            for r in 0..d {
+                e[(base + (n - 1) * d + r, base + i * d + r)] = -1.0;
+            }
+        }
+        let mut r = DMatrix::zeros(red, len);
+        for j in 0..red {
+            r[(j, j)] = 1.0;
+        }
+        (e, r)
     }
 
     /// Agent i's marginal (mean d, covariance d × d row-major) from a stacked law.
