@@ -435,3 +435,68 @@ const GOLDEN_OU_ENSEMBLE: [f64; 4] = [
     0.8747450360969424,
     -9.196687760356518,
 ];
+
+/// The distributed samplers through their registry entries with their defaults (20
+/// agents on a cycle, 100 rounds): 8 chains, seed 3, on a 2-D linear regression over
+/// 40 synthetic points (seed 10); the first two samples. D-ADMMS's pin covers the
+/// closed-form proximal plans, the others the mixing weights and the noise streams.
+#[test]
+fn the_distributed_samplers_are_pinned() {
+    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
+    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
+        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
+         synthetic = { points = 40, dim = 2, seed = 10 }",
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let t = AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap());
+    for (kind, want) in [
+        ("admm", &GOLDEN_ADMM[..]),
+        ("d-sgld", &GOLDEN_DSGLD[..]),
+        ("d-sghmc", &GOLDEN_DSGHMC[..]),
+        ("d-ula", &GOLDEN_DULA[..]),
+    ] {
+        let built = sampo_bench::registry::registry().build_named(kind).unwrap();
+        let job = Job {
+            n: 8,
+            budget: Budget::gradient(1),
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let counter = sampo_core::Counter::new();
+        let run = built
+            .sampler
+            .run(TargetRef::new(&t, &counter), &job, Control::none())
+            .unwrap()
+            .finished()
+            .unwrap();
+        pin(kind, &run.samples.as_slice()[..4], want);
+    }
+}
+
+const GOLDEN_ADMM: [f64; 4] = [
+    -2.2184089549675674,
+    -1.5793771784895483,
+    -2.630531666698744,
+    -1.6681568240049447,
+];
+const GOLDEN_DSGLD: [f64; 4] = [
+    -1.6509092403754713,
+    -0.7627263248598906,
+    -0.7522584747264491,
+    -0.18640013640847675,
+];
+const GOLDEN_DSGHMC: [f64; 4] = [
+    -2.014130653579921,
+    -0.8789462113707793,
+    -1.329847101750448,
+    -0.5058608980876915,
+];
+const GOLDEN_DULA: [f64; 4] = [
+    -2.00222149174871,
+    -0.9069415923995492,
+    -0.9924610717639848,
+    -0.320265261874088,
+];
