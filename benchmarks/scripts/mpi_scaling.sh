@@ -24,28 +24,34 @@ synthetic = { points = $(( $1 * 1000 )), dim = 8, seed = 1 }
 T
     echo "$tmp/t$1.toml"
 }
-run() { # ranks agents -> wall seconds of rank 0 (best of 2)
-    local t best=""
+run() { # ranks agents -> "wall seconds of rank 0 (best of 2)" "wire bytes per round"
+    local t best="" wire=""
     t="$(target "$2")"
     for _ in 1 2; do
-        local w
-        w=$(mpirun --oversubscribe -np "$1" "$B" sample --target "$t" --sampler d-sgld \
+        local j w
+        j=$(mpirun --oversubscribe -np "$1" "$B" sample --target "$t" --sampler d-sgld \
             --set agents="$2" --set iterations=50 --set step_size=0.01 --set graph=complete --set output=average \
-            --n 64 --network mpi --out "$tmp/o.csv" | sed -E 's/.*"wall_s":([0-9.e-]+).*/\1/')
+            --n 64 --network mpi --out "$tmp/o.csv")
+        w=$(echo "$j" | sed -E 's/.*"wall_s":([0-9.e-]+).*/\1/')
+        wire=$(echo "$j" | sed -E 's/.*"wire_bytes_per_round":([0-9.e+-]+).*/\1/')
         if [ -z "$best" ] || awk "BEGIN{exit !($w < $best)}"; then best=$w; fi
     done
-    echo "$best"
+    echo "$best $wire"
 }
+mb() { awk "BEGIN{printf \"%.2f\", $1/1e6}"; }
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores"
-echo "| scaling | ranks | agents | wall s (rank 0, best of 2) | speed-up / efficiency |"
-echo "|---|---|---|---|---|"
-base=$(run 1 64)
+echo "| scaling | ranks | agents | wall s (rank 0, best of 2) | speed-up / efficiency | MB sent between ranks per round |"
+echo "|---|---|---|---|---|---|"
+# Speed-up and efficiency against the 1-rank row of the same sweep (measured the same way).
+base=""
 for p in 1 2 4 8; do
-    w=$(run "$p" 64)
-    echo "| strong | $p | 64 | $w | $(awk "BEGIN{printf \"%.2f× / %.0f%%\", $base/$w, 100*$base/$w/$p}") |"
+    read -r w wire <<< "$(run "$p" 64)"
+    [ -z "$base" ] && base=$w
+    echo "| strong | $p | 64 | $(printf %.2f "$w") | $(awk "BEGIN{printf \"%.2f× / %.0f%%\", $base/$w, 100*$base/$w/$p}") | $(mb "$wire") |"
 done
-base=$(run 1 16)
+base=""
 for p in 1 2 4 8; do
-    w=$(run "$p" $(( 16 * p )))
-    echo "| weak | $p | $(( 16 * p )) | $w | $(awk "BEGIN{printf \"efficiency %.0f%%\", 100*$base/$w}") |"
+    read -r w wire <<< "$(run "$p" $(( 16 * p )))"
+    [ -z "$base" ] && base=$w
+    echo "| weak | $p | $(( 16 * p )) | $(printf %.2f "$w") | $(awk "BEGIN{printf \"efficiency %.0f%%\", 100*$base/$w}") | $(mb "$wire") |"
 done

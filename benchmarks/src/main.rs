@@ -340,6 +340,7 @@ fn run(cli: Cli) -> Result<(), BenchError> {
             // and only rank 0 writes and reports.
             let mut run = run;
             run.evaluations = sampo_distributed::backend::sum_over_processes(run.evaluations);
+            sampo_distributed::backend::combine_stats(&mut run.diagnostics.stats);
             if !root {
                 return Ok(());
             }

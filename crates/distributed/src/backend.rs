@@ -123,3 +123,37 @@ pub fn use_mpi() -> Result<MpiSession, DistributedError> {
         Err(not_built())
     }
 }
+
+/// The family's per-round statistics of a run, combined over processes (every rank
+/// calls it, with the same keys): the byte counts (`bytes_per_round`,
+/// `wire_bytes_per_round`) summed, so that `bytes_per_round` is the whole network's
+/// as in process, and `newton_decrement` the maximum. Other statistics are left as
+/// this process has them. In process: unchanged.
+pub fn combine_stats(stats: &mut std::collections::BTreeMap<String, f64>) {
+    match backend() {
+        #[cfg(feature = "mpi")]
+        Backend::Mpi => {
+            use mpi::collective::SystemOperation;
+            use mpi::traits::CommunicatorCollectives;
+            let world = mpi::topology::SimpleCommunicator::world();
+            for (key, op) in [
+                ("bytes_per_round", SystemOperation::sum()),
+                ("wire_bytes_per_round", SystemOperation::sum()),
+                ("newton_decrement", SystemOperation::max()),
+            ] {
+                // Every rank takes part in every reduction, whichever keys it has
+                // (a missing statistic counts as 0: neutral for these sums, and for
+                // the maximum of a non-negative decrement).
+                let local = stats.get(key).copied().unwrap_or(0.0);
+                let mut all = 0.0;
+                world.all_reduce_into(&local, &mut all, op);
+                if stats.contains_key(key) || all > 0.0 {
+                    stats.insert(key.to_string(), all);
+                }
+            }
+        }
+        _ => {
+            let _ = stats;
+        }
+    }
+}

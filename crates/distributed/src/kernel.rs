@@ -68,8 +68,11 @@ pub struct DistState {
 pub struct RoundInfo {
     /// Data terms touched by all agents and chains.
     pub evaluations: EvalCounts,
-    /// Bytes the network moved in this round.
+    /// Bytes the network moved between agents in this round (this process's agents'
+    /// reads).
     pub bytes: u64,
+    /// Bytes this process sent to other processes in this round (0 in process).
+    pub wire_bytes: u64,
     /// The largest last Newton decrement of the round's proximal solves (0 without;
     /// below [`crate::prox::TOLERANCE`], or the round failed).
     pub decrement: f64,
@@ -81,6 +84,7 @@ impl StepInfo for RoundInfo {
     }
     fn stats(&self, visit: &mut dyn FnMut(&'static str, f64)) {
         visit("bytes_per_round", self.bytes as f64);
+        visit("wire_bytes_per_round", self.wire_bytes as f64);
         if self.decrement > 0.0 {
             visit("newton_decrement", self.decrement);
         }
@@ -182,15 +186,20 @@ impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
             .unwrap_or(0..self.agents.len())
     }
 
-    fn exchange(&self, st: &mut DistState, round: u64) -> Result<u64, DistributedError> {
+    /// One exchange; returns the bytes moved between agents and sent over the wire.
+    fn exchange(&self, st: &mut DistState, round: u64) -> Result<(u64, u64), DistributedError> {
         let m = self.chains * self.target.dim();
         let mut net = self.network.lock().map_err(|_| DistributedError::Network {
             round,
             reason: "the network lock was poisoned by a panic".into(),
         })?;
-        let before = net.traffic().bytes;
+        let before = net.traffic();
         net.exchange(m, &st.x, &mut st.inbox)?;
-        Ok(net.traffic().bytes - before)
+        let after = net.traffic();
+        Ok((
+            after.bytes - before.bytes,
+            after.wire_bytes - before.wire_bytes,
+        ))
     }
 
     /// All agents' positions (N × C × d) on this process.
@@ -357,7 +366,7 @@ impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
             terms += t;
             decrement = decrement.max(dd);
         }
-        let bytes = self.exchange(st, k)?;
+        let (bytes, wire_bytes) = self.exchange(st, k)?;
         if k == self.common.iterations {
             self.report(st)?;
         }
@@ -367,6 +376,7 @@ impl<'t, T: FiniteSumTarget + ?Sized> Decentralized<'t, T> {
                 ..EvalCounts::ZERO
             },
             bytes,
+            wire_bytes,
             decrement,
         })
     }
