@@ -8,7 +8,7 @@
 //! 3. it runs on a small target with exact evaluation accounting (what it reports
 //!    equals what the counted target measured, in every unit; a fixed-cost sampler
 //!    spends exactly its fixed cost), returns exactly n finite samples, and honours
-//!    a gradient or density budget it accepts;
+//!    a budget in its unit (`Sampler::budget_unit`: gradient, density or data terms);
 //! 4. 1 and 2 threads give bit-identical output;
 //! 5. a run stopped by an observer and resumed from its checkpoint equals the
 //!    uninterrupted run bit for bit;
@@ -16,11 +16,14 @@
 
 use sampo_bench::registry::registry;
 use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, SamplerEntry, TargetRef};
-use sampo_core::{CoreError, Counter, EvalSource, Outcome, Run, StopAfter, Target};
+use sampo_core::{CoreError, CostUnit, Counter, EvalSource, Outcome, Run, StopAfter, Target};
 use sampo_targets::GaussianMixture;
 
 /// Small enough for every sampler in a debug build: n = 12 samples in 2-D.
 const N: usize = 12;
+
+/// Data points of the finite-sum target ([`target_for`]).
+const N_TERMS: usize = 40;
 
 fn target() -> AnyTarget {
     AnyTarget::Gradient(Box::new(GaussianMixture::eight_gaussians()))
@@ -33,10 +36,10 @@ fn target_for(e: &SamplerEntry) -> AnyTarget {
     if !e.needs.finite_sum {
         return target();
     }
-    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
+    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(&format!(
         "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
-         synthetic = { points = 40, dim = 2, seed = 10 }",
-    )
+             synthetic = {{ points = {N_TERMS}, dim = 2, seed = 10 }}"
+    ))
     .unwrap()
     .try_into()
     .unwrap();
@@ -53,26 +56,34 @@ fn job(seed: u64) -> Job {
     }
 }
 
-/// [`job`] with the budget in the unit `e` spends: gradient evaluations for a
-/// gradient-based sampler, density evaluations for a density-only one.
+/// [`job`] with the budget in the unit `e` spends (`Sampler::budget_unit`):
+/// `per` gradient evaluations for a gradient-based sampler, `10 per` density
+/// evaluations for a density-only one, `per` passes over the data (`per × N_TERMS`
+/// data terms) for a minibatch sampler.
 ///
 /// Density-only samplers get 400 evaluations per sample: slice iterations cost
 /// 5–20 evaluations, so a chain's overrun (at most one iteration at each of the
 /// two thresholds of a cost-limited chain) stays under 10 %, and the diffusion
 /// samplers' schedules (K = 100 Föllmer steps) need at least one draw per step.
 fn job_for(e: &SamplerEntry, seed: u64) -> Job {
-    let per = job(seed).budget.per_sample;
-    let budget = if e.needs.gradient {
-        Budget::gradient(per)
-    } else {
-        Budget {
-            unit: sampo_core::CostUnit::Density,
-            per_sample: 10 * per,
-        }
+    job_per(e, seed, job(seed).budget.per_sample)
+}
+
+/// [`job_for`] at `per` (gradient evaluations, or the equivalent in the sampler's unit).
+fn job_per(e: &SamplerEntry, seed: u64, per: u64) -> Job {
+    let unit = registry()
+        .build_named(e.name)
+        .unwrap()
+        .sampler
+        .budget_unit();
+    let per_sample = match unit {
+        CostUnit::Gradient => per,
+        CostUnit::DataTerms => per * N_TERMS as u64,
+        _ => 10 * per,
     };
     Job {
         n: N,
-        budget,
+        budget: Budget { unit, per_sample },
         chains: None,
         seed,
         init: Init::Normal { scale: 1.0 },
@@ -248,7 +259,11 @@ fn stopped_and_resumed_runs_are_bit_identical() {
             let j = job_for(e, seed);
             Job {
                 budget: Budget {
-                    per_sample: 400,
+                    per_sample: if j.budget.unit == CostUnit::DataTerms {
+                        400 * N_TERMS as u64
+                    } else {
+                        400
+                    },
                     ..j.budget
                 },
                 ..j

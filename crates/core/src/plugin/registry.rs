@@ -10,7 +10,7 @@
 //! round trip for every entry).
 
 use super::{Control, Job, Needs, TargetRef};
-use crate::{CoreError, EvalCounts, Outcome};
+use crate::{CoreError, CostUnit, EvalCounts, Outcome};
 
 /// A sampler built from a validated configuration.
 pub trait Sampler: Send + Sync {
@@ -46,6 +46,18 @@ pub trait Sampler: Send + Sync {
     /// Default: `setup_cost(target.dim())`.
     fn setup_cost_on(&self, target: &TargetRef<'_>) -> EvalCounts {
         self.setup_cost(target.dim())
+    }
+
+    /// The unit a budget for this configuration is spent in: what its steps cost.
+    /// Default: gradient evaluations when it needs a gradient, density evaluations
+    /// otherwise; minibatch samplers spend data terms. The conformance suite gives
+    /// every sampler its budget in this unit.
+    fn budget_unit(&self) -> CostUnit {
+        if self.needs().gradient {
+            CostUnit::Gradient
+        } else {
+            CostUnit::Density
+        }
     }
 
     /// Warnings about running this configuration on `target` (e.g. a method not
