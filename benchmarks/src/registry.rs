@@ -21,5 +21,6 @@ pub fn registry() -> &'static Registry {
             .with(sampo_ensemble::samplers())
             .with(sampo_snf::samplers())
             .with(sampo_distributed::samplers())
+            .with(sampo_sgld::samplers())
     })
 }

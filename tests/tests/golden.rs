@@ -476,6 +476,65 @@ fn the_distributed_samplers_are_pinned() {
     }
 }
 
+#[test]
+fn sgld_is_pinned() {
+    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
+    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
+        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
+         synthetic = { points = 40, dim = 2, seed = 10 }",
+    )
+    .unwrap()
+    .try_into()
+    .unwrap();
+    let t = AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap());
+    for (what, table, want) in [
+        (
+            "sgld",
+            "kind = \"sgld\"\nstep_size = 0.01\nbatch_size = 4",
+            &GOLDEN_SGLD[..],
+        ),
+        (
+            "psgld, polynomial",
+            "kind = \"sgld\"\nstep_size = 0.01\nbatch_size = 4\n\
+             schedule = { kind = \"polynomial\", b = 5.0, gamma = 0.55 }\n\
+             preconditioner = { kind = \"rmsprop\" }",
+            &GOLDEN_PSGLD[..],
+        ),
+    ] {
+        let table: toml::Table = toml::from_str(table).unwrap();
+        let built = sampo_bench::registry::registry().build(&table).unwrap();
+        let job = Job {
+            n: 8,
+            // 20 steps of 4 data terms per chain.
+            budget: "data-terms:80".parse().unwrap(),
+            chains: None,
+            seed: 3,
+            init: Init::Normal { scale: 1.0 },
+        };
+        let counter = sampo_core::Counter::new();
+        let run = built
+            .sampler
+            .run(TargetRef::new(&t, &counter), &job, Control::none())
+            .unwrap()
+            .finished()
+            .unwrap();
+        pin(what, &run.samples.as_slice()[..4], want);
+    }
+}
+
+const GOLDEN_SGLD: [f64; 4] = [
+    -1.5117342933205524,
+    -1.6944907567711966,
+    -2.215359983721533,
+    -1.9066124706917402,
+];
+const GOLDEN_PSGLD: [f64; 4] = [
+    -5.205326747879215,
+    -4.423901606177067,
+    -4.618209522699441,
+    -4.174141964731941,
+];
+
 const GOLDEN_ADMM: [f64; 4] = [
     -2.2184089549675674,
     -1.5793771784895483,

@@ -1,0 +1,19 @@
+//! Stochastic-gradient Langevin dynamics on finite sums (docs/sgld.md).
+//!
+//! - [`Sgld`]: SGLD (Welling & Teh 2011) with minibatch gradients of a
+//!   [`sampo_core::FiniteSumTarget`], a constant or polynomially decaying step
+//!   ([`Schedule`]) and optional RMSprop preconditioning (pSGLD, Li et al. 2016,
+//!   [`Preconditioner`]).
+//! - [`samplers`]: the registry entry `sgld`.
+
+pub mod config;
+pub mod plugin;
+pub mod precondition;
+pub mod schedule;
+pub mod sgld;
+
+pub use config::SgldConfig;
+pub use plugin::samplers;
+pub use precondition::Preconditioner;
+pub use schedule::Schedule;
+pub use sgld::{Sgld, SgldInfo, SgldState};

@@ -1,0 +1,70 @@
+//! The family's sampler kinds for the harness registry: `sgld`.
+//!
+//! It needs a finite-sum target (`linear-regression`, `logistic-regression`) and a
+//! budget in data terms (`--budget data-terms:100000`): a step touches `batch_size`
+//! data terms and no full gradient, so it is compared with full-gradient samplers
+//! (which touch N terms per gradient) at equal data passes. One independent chain per
+//! output sample by default, from the job's initial positions, the first half of each
+//! chain's steps warm-up ([`sampo_core::plugin::Job::chain_plan`]).
+
+use crate::{Sgld, SgldConfig};
+use sampo_core::plugin::{
+    Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
+};
+use sampo_core::{CoreError, CostUnit, Kernel, Outcome, Runner};
+
+/// Steps between observer calls (Ctrl-C answers within a fraction of a second).
+const SEGMENT: u64 = 200;
+
+struct SgldSampler {
+    config: SgldConfig,
+}
+
+impl Sampler for SgldSampler {
+    fn config(&self) -> Table {
+        to_table(&self.config)
+    }
+
+    fn needs(&self) -> Needs {
+        Needs::FINITE_SUM
+    }
+
+    fn budget_unit(&self) -> CostUnit {
+        CostUnit::DataTerms
+    }
+
+    fn run(
+        &self,
+        target: TargetRef<'_>,
+        job: &Job,
+        control: Control<'_>,
+    ) -> Result<Outcome, CoreError> {
+        job.validate()?;
+        target.check("sgld", Needs::FINITE_SUM)?;
+        let t = target.finite_sum()?;
+        let kernel = Sgld::new(&t, self.config.clone())?;
+        let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
+        let init = job.initial_positions(plan.chains, target.dim())?;
+        let runner = Runner::new(&kernel, plan)?.count_with(target.counter());
+        Ok(control.drive(runner, &init)?.truncated(job.n))
+    }
+}
+
+fn build(t: &Table) -> Result<Box<dyn Sampler>, CoreError> {
+    let config: SgldConfig = from_table(t)?;
+    config.validate()?;
+    Ok(Box::new(SgldSampler { config }))
+}
+
+/// The family's entries, for `Registry::with`.
+pub fn samplers() -> Vec<SamplerEntry> {
+    vec![SamplerEntry {
+        name: "sgld",
+        description: "stochastic-gradient Langevin (Welling & Teh 2011): minibatch gradients of a \
+                      finite sum, constant or polynomial step schedule, optional RMSprop \
+                      preconditioning (pSGLD); budget in data terms",
+        needs: Needs::FINITE_SUM,
+        defaults: || to_table(&SgldConfig::default()),
+        build,
+    }]
+}

@@ -1,0 +1,258 @@
+//! The SGLD kernel (Welling & Teh 2011, eq. 4), optionally preconditioned (pSGLD).
+//!
+//! One step from x_t, with N data terms and batch size n:
+//!
+//! ```text
+//! B_t = (i_1, …, i_n),  i_k ~ Uniform{0, …, N − 1} independently   (n < N; B_t = 0..N if n = N)
+//! ĝ_t = ∇log p(x_t) + (N/n) Σ_{i∈B_t} ∇log p(y_i | x_t)              (unbiased for ∇log π(x_t))
+//! x_{t+1} = x_t + h_t G_t ĝ_t + √(2 h_t G_t) ξ_t,   ξ_t ~ N(0, I_d)
+//! ```
+//!
+//! with h_t from the [`Schedule`] and G_t = I or the pSGLD diagonal
+//! ([`crate::precondition`]). Batches are drawn with replacement, so the estimator's
+//! covariance is exactly `(N²/n) Cov_i[∇log p(y_i | x)]` for any n; with n = N every term
+//! is used once and ĝ is the exact gradient, so SGLD with a constant step is ULA step
+//! for step (the same stream: no index is drawn, then d normals, as ULA draws).
+//!
+//! **Cost.** n data terms per step (N with the full batch); the prior is free. `init`
+//! evaluates nothing: every step computes its own gradient at the current position.
+//!
+//! **RNG use per step:** n indices (when n < N), then d standard normals.
+
+use crate::config::SgldConfig;
+use crate::precondition::Preconditioner;
+use rand::RngExt;
+use sampo_core::rng::{StreamRng, fill_standard_normal};
+use sampo_core::{ChainBuf, CoreError, Divergence, EvalCounts, FiniteSumTarget, Kernel, StepInfo};
+use serde::{Deserialize, Serialize};
+
+/// The SGLD kernel over a finite sum `T` (pass `&target` to borrow).
+#[derive(Debug, Clone)]
+pub struct Sgld<T> {
+    target: T,
+    config: SgldConfig,
+    n_terms: usize,
+}
+
+impl<T: FiniteSumTarget> Sgld<T> {
+    /// Validates `config` against the target: `batch_size` ≤ N, dimension ≥ 1.
+    pub fn new(target: T, config: SgldConfig) -> Result<Self, CoreError> {
+        config.validate()?;
+        let n_terms = target.n_terms();
+        if n_terms == 0 {
+            return Err(CoreError::invalid(
+                "target",
+                "0 data terms",
+                "SGLD needs N >= 1",
+            ));
+        }
+        if config.batch_size > n_terms {
+            return Err(CoreError::invalid(
+                "batch_size",
+                config.batch_size,
+                format!("must be <= the target's {n_terms} data terms"),
+            ));
+        }
+        if target.dim() == 0 {
+            return Err(CoreError::invalid("target dimension", 0, "must be >= 1"));
+        }
+        Ok(Sgld {
+            target,
+            config,
+            n_terms,
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SgldConfig {
+        &self.config
+    }
+
+    fn full_batch(&self) -> bool {
+        self.config.batch_size == self.n_terms
+    }
+}
+
+/// A chain: position, step index and the RMSprop statistics (empty without
+/// preconditioning), plus scratch that is not saved.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SgldState {
+    x: ChainBuf,
+    /// Steps taken (the schedule's t).
+    t: u64,
+    /// RMSprop's V (length d with pSGLD, else 0).
+    v: ChainBuf,
+    #[serde(skip)]
+    scratch: Scratch,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Scratch {
+    grad: ChainBuf,
+    sum: ChainBuf,
+    noise: ChainBuf,
+    batch: Vec<usize>,
+}
+
+impl PartialEq for Scratch {
+    /// Scratch carries nothing between steps.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl SgldState {
+    /// The position.
+    pub fn position(&self) -> &[f64] {
+        &self.x
+    }
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+}
+
+/// Diagnostics of one step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SgldInfo {
+    /// The step h_t used.
+    pub step_size: f64,
+    /// The minibatch estimate of `log π̃(x_t)` before the move.
+    pub log_density_estimate: f64,
+    /// Data terms touched.
+    pub evaluations: EvalCounts,
+}
+
+impl StepInfo for SgldInfo {
+    fn evaluations(&self) -> EvalCounts {
+        self.evaluations
+    }
+    fn stats(&self, visit: &mut dyn FnMut(&'static str, f64)) {
+        visit("step_size", self.step_size);
+    }
+}
+
+impl<T: FiniteSumTarget> Kernel for Sgld<T> {
+    type State = SgldState;
+    type Info = SgldInfo;
+    type Tuning = ();
+
+    fn dim(&self) -> usize {
+        self.target.dim()
+    }
+
+    fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(SgldState, EvalCounts), CoreError> {
+        sampo_core::check_dim(&self.target, "initial position", x0)?;
+        sampo_core::validate::all_finite("initial position", x0)?;
+        let d = x0.len();
+        let v = if self.config.preconditioner.is_adaptive() {
+            ChainBuf::zeros(d)
+        } else {
+            ChainBuf::zeros(0)
+        };
+        Ok((
+            SgldState {
+                x: ChainBuf::from_slice(x0),
+                t: 0,
+                v,
+                scratch: Scratch::default(),
+            },
+            EvalCounts::ZERO,
+        ))
+    }
+
+    fn initial_tuning(&self) {}
+
+    fn step(
+        &self,
+        _: &(),
+        state: &mut SgldState,
+        rng: &mut StreamRng,
+    ) -> Result<SgldInfo, Divergence> {
+        let d = state.x.len();
+        let n = self.config.batch_size;
+        let big_n = self.n_terms;
+        let h = self.config.schedule.at(self.config.step_size, state.t);
+        let s = &mut state.scratch;
+        s.grad.ensure_len(d);
+        s.sum.ensure_len(d);
+        s.noise.ensure_len(d);
+        // ĝ: the prior's gradient, then the batch's likelihood gradients summed.
+        let lp = self.target.log_prior_grad(&state.x, &mut s.grad);
+        s.sum.iter_mut().for_each(|a| *a = 0.0);
+        let mut ll = 0.0;
+        if self.full_batch() {
+            for i in 0..big_n {
+                ll += self.target.log_term_grad_add(i, &state.x, &mut s.sum);
+            }
+        } else {
+            s.batch.clear();
+            s.batch.extend((0..n).map(|_| rng.random_range(0..big_n)));
+            for &i in &s.batch {
+                ll += self.target.log_term_grad_add(i, &state.x, &mut s.sum);
+            }
+        }
+        let scale = big_n as f64 / n as f64;
+        for (g, a) in s.grad.iter_mut().zip(&s.sum) {
+            *g += scale * a;
+        }
+        fill_standard_normal(rng, &mut s.noise);
+        let mut finite = true;
+        match self.config.preconditioner {
+            Preconditioner::Identity => {
+                let sd = (2.0 * h).sqrt();
+                for ((x, g), z) in state.x.iter_mut().zip(&s.grad).zip(&s.noise) {
+                    *x += h * g + sd * z;
+                    finite &= x.is_finite();
+                }
+            }
+            Preconditioner::Rmsprop { alpha, epsilon } => {
+                for j in 0..d {
+                    let mean = s.sum[j] / n as f64;
+                    state.v[j] = alpha * state.v[j] + (1.0 - alpha) * mean * mean;
+                    let g_j = 1.0 / (epsilon + state.v[j].sqrt());
+                    state.x[j] += h * g_j * s.grad[j] + (2.0 * h * g_j).sqrt() * s.noise[j];
+                    finite &= state.x[j].is_finite();
+                }
+            }
+        }
+        state.t += 1;
+        if !finite {
+            let j = state.x.iter().position(|a| !a.is_finite()).unwrap_or(0);
+            return Err(Divergence {
+                reason: format!(
+                    "SGLD: position x[{j}] = {} after step {} (h = {h:e}): the step is too large for this posterior",
+                    state.x[j], state.t
+                ),
+            });
+        }
+        Ok(SgldInfo {
+            step_size: h,
+            log_density_estimate: lp + scale * ll,
+            evaluations: EvalCounts {
+                data_terms: n as u64,
+                ..EvalCounts::ZERO
+            },
+        })
+    }
+
+    fn position<'a>(&self, state: &'a SgldState) -> &'a [f64] {
+        &state.x
+    }
+
+    fn step_size(&self, _: &()) -> Option<f64> {
+        matches!(self.config.schedule, crate::Schedule::Constant).then_some(self.config.step_size)
+    }
+
+    fn step_cost(&self) -> Option<EvalCounts> {
+        Some(EvalCounts {
+            data_terms: self.config.batch_size as u64,
+            ..EvalCounts::ZERO
+        })
+    }
+
+    fn init_cost(&self) -> Option<EvalCounts> {
+        Some(EvalCounts::ZERO)
+    }
+}
