@@ -52,3 +52,45 @@ pub fn all_presets(d: usize) -> Vec<(String, Box<dyn GradTarget>)> {
         })
         .collect()
 }
+
+/// The finite-sum target of the registry checks and pins: a 2-D Bayesian linear
+/// regression over `points` synthetic points (seed 10, features N(0, I)), noise std 4,
+/// prior std 3, as `kind = "linear-regression"` with `synthetic = { points, dim = 2,
+/// seed = 10 }` builds it.
+pub fn regression(points: usize) -> sampo_core::plugin::AnyTarget {
+    use sampo_targets::{DataSource, LinearRegression, Synthetic};
+    let src = DataSource {
+        synthetic: Some(Synthetic {
+            points,
+            dim: 2,
+            seed: 10,
+            feature_std: 1.0,
+        }),
+        ..DataSource::default()
+    };
+    let design = src
+        .design(3.0, LinearRegression::respond(4.0))
+        .expect("valid synthetic data");
+    sampo_core::plugin::AnyTarget::FiniteSum(Box::new(
+        LinearRegression::new(design, 4.0, 3.0).expect("valid regression"),
+    ))
+}
+
+/// Runs a built sampler's `job` on `target` to the end, counted.
+pub fn run_built(
+    built: &sampo_core::plugin::Built,
+    target: &sampo_core::plugin::AnyTarget,
+    job: &sampo_core::plugin::Job,
+) -> sampo_core::Run {
+    let counter = sampo_core::Counter::new();
+    built
+        .sampler
+        .run(
+            sampo_core::plugin::TargetRef::new(target, &counter),
+            job,
+            sampo_core::plugin::Control::none(),
+        )
+        .expect("the run succeeds")
+        .finished()
+        .expect("no observer stops it")
+}

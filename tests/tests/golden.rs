@@ -442,15 +442,8 @@ const GOLDEN_OU_ENSEMBLE: [f64; 4] = [
 /// closed-form proximal plans, the others the mixing weights and the noise streams.
 #[test]
 fn the_distributed_samplers_are_pinned() {
-    use sampo_core::plugin::{AnyTarget, Budget, Control, Init, Job, TargetRef};
-    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
-        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
-         synthetic = { points = 40, dim = 2, seed = 10 }",
-    )
-    .unwrap()
-    .try_into()
-    .unwrap();
-    let t = AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap());
+    use sampo_core::plugin::{Budget, Init, Job};
+    let t = sampo_conformance::regression(40);
     for (kind, want) in [
         ("admm", &GOLDEN_ADMM[..]),
         ("d-sgld", &GOLDEN_DSGLD[..]),
@@ -465,28 +458,15 @@ fn the_distributed_samplers_are_pinned() {
             seed: 3,
             init: Init::Normal { scale: 1.0 },
         };
-        let counter = sampo_core::Counter::new();
-        let run = built
-            .sampler
-            .run(TargetRef::new(&t, &counter), &job, Control::none())
-            .unwrap()
-            .finished()
-            .unwrap();
+        let run = sampo_conformance::run_built(&built, &t, &job);
         pin(kind, &run.samples.as_slice()[..4], want);
     }
 }
 
 #[test]
 fn sgld_is_pinned() {
-    use sampo_core::plugin::{AnyTarget, Control, Init, Job, TargetRef};
-    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(
-        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
-         synthetic = { points = 40, dim = 2, seed = 10 }",
-    )
-    .unwrap()
-    .try_into()
-    .unwrap();
-    let t = AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap());
+    use sampo_core::plugin::{Init, Job};
+    let t = sampo_conformance::regression(40);
     for (what, table, want) in [
         (
             "sgld",
@@ -511,13 +491,7 @@ fn sgld_is_pinned() {
             seed: 3,
             init: Init::Normal { scale: 1.0 },
         };
-        let counter = sampo_core::Counter::new();
-        let run = built
-            .sampler
-            .run(TargetRef::new(&t, &counter), &job, Control::none())
-            .unwrap()
-            .finished()
-            .unwrap();
+        let run = sampo_conformance::run_built(&built, &t, &job);
         pin(what, &run.samples.as_slice()[..4], want);
     }
 }

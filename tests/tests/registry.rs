@@ -36,14 +36,7 @@ fn target_for(e: &SamplerEntry) -> AnyTarget {
     if !e.needs.finite_sum {
         return target();
     }
-    let cfg: sampo_targets::TargetConfig = toml::from_str::<toml::Table>(&format!(
-        "kind = \"linear-regression\"\nnoise_std = 4.0\nprior_std = 3.0\n\
-             synthetic = {{ points = {N_TERMS}, dim = 2, seed = 10 }}"
-    ))
-    .unwrap()
-    .try_into()
-    .unwrap();
-    AnyTarget::FiniteSum(cfg.build_finite_sum().unwrap().unwrap())
+    sampo_conformance::regression(N_TERMS)
 }
 
 fn job(seed: u64) -> Job {

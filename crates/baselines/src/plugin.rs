@@ -191,12 +191,8 @@ impl Sampler for PtSampler {
         let mut job = job.clone();
         job.chains = Some(job.chains.unwrap_or(job.n.div_ceil(c.samples_per_chain)));
         with_model(&target, c.mv, |model| {
-            use sampo_core::Kernel;
             let kernel = Pt::new(model, c)?;
-            let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), PT_SEGMENT)?;
-            let init = job.initial_positions(plan.chains, target.dim())?;
-            let runner = Runner::new(&kernel, plan)?.count_with(target.counter());
-            Ok(control.drive(runner, &init)?.truncated(job.n))
+            control.run_chains(&kernel, &job, &target, PT_SEGMENT)
         })
     }
 }

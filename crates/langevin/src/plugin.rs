@@ -9,7 +9,7 @@ use crate::{DualAveraging, LangevinConfig, MalaConfig, UlaConfig, UnderdampedCon
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
-use sampo_core::{CoreError, Kernel, Outcome, Runner};
+use sampo_core::{CoreError, Outcome};
 
 /// Default step of the named samplers: stable on every 2-D preset (ULA needs
 /// h < 2s² with s the smallest mode scale, 0.55 for 9gmm/25gmm); override it in a
@@ -44,10 +44,7 @@ impl Sampler for LangevinSampler {
         control: Control<'_>,
     ) -> Result<Outcome, CoreError> {
         let kernel = self.config.build(target.gradient()?)?;
-        let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
-        let init = job.initial_positions(plan.chains, target.dim())?;
-        let runner = Runner::new(&kernel, plan)?.count_with(target.counter());
-        Ok(control.drive(runner, &init)?.truncated(job.n))
+        control.run_chains(&kernel, job, &target, SEGMENT)
     }
 }
 

@@ -11,7 +11,7 @@ use crate::{Sgld, SgldConfig};
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
-use sampo_core::{CoreError, CostUnit, Kernel, Outcome, Runner};
+use sampo_core::{CoreError, CostUnit, Outcome};
 
 /// Steps between observer calls (Ctrl-C answers within a fraction of a second).
 const SEGMENT: u64 = 200;
@@ -43,10 +43,7 @@ impl Sampler for SgldSampler {
         target.check("sgld", Needs::FINITE_SUM)?;
         let t = target.finite_sum()?;
         let kernel = Sgld::new(&t, self.config.clone())?;
-        let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
-        let init = job.initial_positions(plan.chains, target.dim())?;
-        let runner = Runner::new(&kernel, plan)?.count_with(target.counter());
-        Ok(control.drive(runner, &init)?.truncated(job.n))
+        control.run_chains(&kernel, job, &target, SEGMENT)
     }
 }
 

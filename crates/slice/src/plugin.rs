@@ -11,7 +11,7 @@ use crate::{Elliptical, Gpss, Hruss, Univariate};
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
-use sampo_core::{CoreError, CostUnit, Kernel, Outcome, Runner, Target};
+use sampo_core::{CoreError, CostUnit, Kernel, Outcome, Target};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -42,10 +42,7 @@ fn drive<K: Kernel>(
             ),
         });
     }
-    let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
-    let init = job.initial_positions(plan.chains, target.dim())?;
-    let runner = Runner::new(kernel, plan)?.count_with(target.counter());
-    Ok(control.drive(runner, &init)?.truncated(job.n))
+    control.run_chains(kernel, job, target, SEGMENT)
 }
 
 /// A config that builds its kernel on a target and runs a job with it.

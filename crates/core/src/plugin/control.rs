@@ -2,7 +2,8 @@
 //! checkpoints and resume. Every sampler passes its runner through
 //! [`Control::drive`], so every family stops, checkpoints and resumes the same way.
 
-use crate::{CoreError, Engine, Observer, Outcome, Particles, Runner};
+use super::{Job, TargetRef};
+use crate::{CoreError, Engine, Kernel, Observer, Outcome, Particles, Runner};
 use std::path::PathBuf;
 
 /// Observers, checkpointing and resume for one run.
@@ -28,6 +29,23 @@ impl<'a> Control<'a> {
     pub fn observe(mut self, obs: impl Observer + 'a) -> Self {
         self.observers.push(Box::new(obs));
         self
+    }
+
+    /// Runs a per-chain `kernel` as `job` asks: the budget planned into chains and
+    /// steps from the kernel's costs ([`Job::chain_plan`], observers called every
+    /// `segment` steps), chains started at the job's initial positions, evaluations
+    /// counted on `target`, exactly `job.n` samples kept.
+    pub fn run_chains<K: Kernel>(
+        self,
+        kernel: &'a K,
+        job: &Job,
+        target: &TargetRef<'a>,
+        segment: u64,
+    ) -> Result<Outcome, CoreError> {
+        let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), segment)?;
+        let init = job.initial_positions(plan.chains, target.dim())?;
+        let runner = Runner::new(kernel, plan)?.count_with(target.counter());
+        Ok(self.drive(runner, &init)?.truncated(job.n))
     }
 
     /// Attaches the observers and checkpoint to `runner`, then runs it from `init`,
