@@ -80,6 +80,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "D-ADMMS paper: 20-agent logistic regression, accuracy of agent 0's samples per iteration (mean ± sd over 100 trials) on complete, cycle and empty graphs, against ADMM and the baselines",
     ),
     (
+        "sgld-mixture",
+        "Welling & Teh (2011) Figure 1: the two-mode mixture posterior (100 points), exact density against SGLD on the paper's schedule (batch 1, 10⁴ sweeps), SGLD at a constant step and MALA at the same 10⁶ data terms: mode mass, moments, W2 to grid draws",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -106,6 +110,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "admm-rho" => crate::admm_figures::rho,
         "admm-bias" => crate::admm_figures::bias,
         "admm-logreg" => crate::admm_figures::logreg,
+        "sgld-mixture" => crate::sgld_figures::mixture,
         other => {
             return Err(BenchError::UnknownName {
                 what: "figure",

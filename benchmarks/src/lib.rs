@@ -31,6 +31,7 @@ pub mod progress;
 pub mod reference;
 pub mod registry;
 pub mod report;
+mod sgld_figures;
 mod snf_figures;
 pub mod spec;
 pub mod suite;

@@ -28,6 +28,17 @@ use crate::{LinearRegression, LogisticRegression};
 use sampo_core::{FiniteSumTarget, GradTarget};
 use serde::{Deserialize, Deserializer, Serialize};
 
+fn default_wt_points() -> usize {
+    // Welling & Teh (2011, §5.1): 100 observations.
+    100
+}
+fn default_wt_theta() -> [f64; 2] {
+    // The paper's generating parameter.
+    [0.0, 1.0]
+}
+fn default_wt_seed() -> u64 {
+    1
+}
 fn default_funnel_dim() -> usize {
     10
 }
@@ -293,6 +304,23 @@ pub enum TargetSpec {
         /// Prior std s.
         prior_std: f64,
     },
+    /// The Welling–Teh (2011) mixture posterior over (θ₁, θ₂) ([`crate::welling_teh`]):
+    /// `points` observations drawn at `theta` from the stream `(seed, 0)`, or the
+    /// observations given in `data` (then `points`, `theta` and `seed` must be absent).
+    WellingTehMixture {
+        /// The observations (optional).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        data: Option<Vec<f64>>,
+        /// Observations to draw (100).
+        #[serde(default = "default_wt_points")]
+        points: usize,
+        /// The generating θ ([0, 1]).
+        #[serde(default = "default_wt_theta")]
+        theta: [f64; 2],
+        /// The seed of the draw (1).
+        #[serde(default = "default_wt_seed")]
+        seed: u64,
+    },
     /// φ⁴ on an L × L periodic lattice, hopping form.
     Phi4 {
         /// The side L.
@@ -546,6 +574,26 @@ impl TargetSpec {
                     source(x, y, data, synthetic).design(prior, LogisticRegression::respond())?;
                 Box::new(LogisticRegression::new(design, prior)?)
             }
+            TargetSpec::WellingTehMixture {
+                data,
+                points,
+                theta,
+                seed,
+            } => Box::new(match data {
+                Some(d) => {
+                    if (*points, *theta, *seed)
+                        != (default_wt_points(), default_wt_theta(), default_wt_seed())
+                    {
+                        return Err(TargetError::invalid(
+                            "data",
+                            "given",
+                            "give either `data` or `points`/`theta`/`seed`, not both",
+                        ));
+                    }
+                    crate::WellingTehMixture::new(d.clone())?
+                }
+                None => crate::WellingTehMixture::generate(*points, *theta, *seed)?,
+            }),
             _ => return Ok(None),
         }))
     }
@@ -646,8 +694,10 @@ impl TargetSpec {
                 kappa,
                 lambda,
             } => Box::new(Phi4::new(*size, *kappa, *lambda)?),
-            TargetSpec::LinearRegression { .. } | TargetSpec::LogisticRegression { .. } => {
-                unreachable!("regression specs are built by build_finite_sum above")
+            TargetSpec::LinearRegression { .. }
+            | TargetSpec::LogisticRegression { .. }
+            | TargetSpec::WellingTehMixture { .. } => {
+                unreachable!("finite-sum specs are built by build_finite_sum above")
             }
         })
     }

@@ -54,6 +54,7 @@ pub mod rings;
 pub mod smoothing;
 pub mod surface;
 pub mod symmetry;
+pub mod welling_teh;
 pub mod wolfe_quapp;
 
 #[cfg(test)]
@@ -82,4 +83,5 @@ pub use rings::Rings;
 pub use smoothing::SmoothedMixture;
 pub use surface::{Potential2d, Surface};
 pub use symmetry::Symmetry;
+pub use welling_teh::WellingTehMixture;
 pub use wolfe_quapp::WolfeQuapp;

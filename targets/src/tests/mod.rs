@@ -13,3 +13,4 @@ mod ou_marginal;
 mod regression;
 mod smoothing;
 mod stats;
+mod welling_teh;
