@@ -108,6 +108,16 @@ impl Row {
         }
     }
 
+    /// The value of metric `name` (`None`: not measured or not applicable). Rows read
+    /// back from `results.jsonl` hold their metrics in the file's (alphabetical)
+    /// order, not the suite's: look them up by name, never by position.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(m, _)| m == name)
+            .and_then(|(_, v)| *v)
+    }
+
     /// A row read back from its `results.jsonl` line (`None` if it is not one).
     pub fn from_json(v: &serde_json::Value) -> Option<Row> {
         let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
@@ -508,8 +518,8 @@ pub fn summary(rows: &[Row], floors: &Floors, s: &Settings) -> String {
                 worst(|c| c.ess_bulk_min, false)
             ));
         }
-        for (i, _) in s.metrics.iter().enumerate() {
-            let vals: Vec<f64> = sel.iter().filter_map(|r| r.metrics[i].1).collect();
+        for m in &s.metrics {
+            let vals: Vec<f64> = sel.iter().filter_map(|r| r.metric(m)).collect();
             if vals.is_empty() {
                 line.push_str(" n/a |");
             } else {
@@ -569,7 +579,7 @@ pub fn plot_vs_budget(
         // One axis cannot carry two units.
         return Ok(());
     }
-    for (i, m) in metrics.iter().enumerate() {
+    for m in metrics {
         let mut series = Vec::new();
         let mut samplers: Vec<&String> = Vec::new();
         for r in rows.iter().filter(|r| r.target == target) {
@@ -585,7 +595,7 @@ pub fn plot_vs_budget(
                     .iter()
                     .filter(|r| r.target == target && &r.sampler == sm && r.budget == label)
                     .filter(|r| r.status == "ok")
-                    .filter_map(|r| r.metrics[i].1)
+                    .filter_map(|r| r.metric(m))
                     .collect();
                 if !v.is_empty() {
                     let (mu, sd) = mean_sd(&v);
@@ -709,5 +719,36 @@ mod tests {
         // One seed: no spread to print.
         assert!(table.contains("| 0.2000 |"), "{table}");
         assert!(table.contains("0.6000 ± 0.1414"), "{table}");
+    }
+
+    #[test]
+    fn rows_read_back_from_results_give_the_same_summary() {
+        // A resumed suite reads its finished rows from results.jsonl, where the metrics
+        // are an object (alphabetical keys), not the suite's order.
+        let s = Settings {
+            name: "x".into(),
+            n: 10,
+            seeds: vec![1],
+            budgets: vec![BudgetSpec::Evals(sampo_core::plugin::Budget::gradient(100))],
+            metrics: vec!["w2".into(), "mmd".into(), "ks-x0".into()],
+            noise_floor_repeats: 2,
+            init_scale: 1.0,
+            chains: None,
+        };
+        let mut r = row("a", "ok", "", 1, 0.5);
+        r.metrics = vec![
+            ("w2".into(), Some(0.5)),
+            ("mmd".into(), Some(0.02)),
+            ("ks-x0".into(), None),
+        ];
+        let back = Row::from_json(&row_json(&r)).expect("a results line");
+        assert_ne!(
+            back.metrics, r.metrics,
+            "the file's order differs (the case tested)"
+        );
+        let fresh = summary(std::slice::from_ref(&r), &[], &s);
+        let resumed = summary(&[back], &[], &s);
+        assert_eq!(fresh, resumed);
+        assert!(fresh.contains("| 0.5000 | 0.0200 | n/a |"), "{fresh}");
     }
 }
