@@ -20,6 +20,10 @@ use std::f64::consts::PI;
 pub struct LinearRegression {
     design: Design,
     noise_var: f64,
+    /// 1/σ² and a term's log normalizer −½ log(2πσ²), precomputed: a minibatch step
+    /// evaluates a term in a few nanoseconds, where a `ln` would cost more than the term.
+    inv_noise_var: f64,
+    term_log_norm: f64,
     prior_var: f64,
     posterior: Gaussian,
     /// Σ, row-major.
@@ -57,6 +61,8 @@ impl LinearRegression {
         let mut t = LinearRegression {
             design,
             noise_var: nv,
+            inv_noise_var: 1.0 / nv,
+            term_log_norm: -0.5 * (2.0 * PI * nv).ln(),
             prior_var: pv,
             posterior,
             cov,
@@ -150,10 +156,11 @@ impl FiniteSumTarget for LinearRegression {
     fn log_term_grad_add(&self, i: usize, x: &[f64], grad: &mut [f64]) -> f64 {
         let phi = self.design.row(i);
         let r = self.design.response(i) - dot(phi, x);
+        let w = r * self.inv_noise_var;
         for (g, p) in grad.iter_mut().zip(phi) {
-            *g += r * p / self.noise_var;
+            *g += w * p;
         }
-        -0.5 * (2.0 * PI * self.noise_var).ln() - 0.5 * r * r / self.noise_var
+        self.term_log_norm - 0.5 * r * w
     }
     fn log_prior_hessian_add(&self, _x: &[f64], hess: &mut [f64]) -> bool {
         let d = self.dim();

@@ -178,25 +178,21 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         s.grad.ensure_len(d);
         s.sum.ensure_len(d);
         s.noise.ensure_len(d);
-        // ĝ: the prior's gradient, then the batch's likelihood gradients summed.
-        let lp = self.target.log_prior_grad(&state.x, &mut s.grad);
-        s.sum.iter_mut().for_each(|a| *a = 0.0);
-        let mut ll = 0.0;
+        // The batch (all terms, in order, for the full batch: no index is drawn).
         if self.full_batch() {
-            for i in 0..big_n {
-                ll += self.target.log_term_grad_add(i, &state.x, &mut s.sum);
+            if s.batch.len() != big_n {
+                s.batch.clear();
+                s.batch.extend(0..big_n);
             }
         } else {
             s.batch.clear();
             s.batch.extend((0..n).map(|_| rng.random_range(0..big_n)));
-            for &i in &s.batch {
-                ll += self.target.log_term_grad_add(i, &state.x, &mut s.sum);
-            }
         }
-        let scale = big_n as f64 / n as f64;
-        for (g, a) in s.grad.iter_mut().zip(&s.sum) {
-            *g += scale * a;
-        }
+        // ĝ in one call: a counted target counts the batch once, not per term, and a
+        // target may batch its terms.
+        let log_density_estimate =
+            self.target
+                .minibatch_log_density_grad(&state.x, &s.batch, &mut s.grad, &mut s.sum);
         fill_standard_normal(rng, &mut s.noise);
         let mut finite = true;
         match self.config.preconditioner {
@@ -208,8 +204,10 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
                 }
             }
             Preconditioner::Rmsprop { alpha, epsilon } => {
+                // ḡ = (ĝ − ∇log p(x))/N: the batch's mean likelihood gradient.
+                self.target.log_prior_grad(&state.x, &mut s.sum);
                 for j in 0..d {
-                    let mean = s.sum[j] / n as f64;
+                    let mean = (s.grad[j] - s.sum[j]) / big_n as f64;
                     state.v[j] = alpha * state.v[j] + (1.0 - alpha) * mean * mean;
                     let g_j = 1.0 / (epsilon + state.v[j].sqrt());
                     state.x[j] += h * g_j * s.grad[j] + (2.0 * h * g_j).sqrt() * s.noise[j];
@@ -229,7 +227,7 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         }
         Ok(SgldInfo {
             step_size: h,
-            log_density_estimate: lp + scale * ll,
+            log_density_estimate,
             evaluations: EvalCounts {
                 data_terms: n as u64,
                 ..EvalCounts::ZERO
