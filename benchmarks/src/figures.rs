@@ -84,6 +84,10 @@ pub const FIGURES: &[(&str, &str)] = &[
         "Welling & Teh (2011) Figure 1: the two-mode mixture posterior (100 points), exact density against SGLD on the paper's schedule (batch 1, 10⁴ sweeps), SGLD at a constant step and MALA at the same 10⁶ data terms: mode mass, moments, W2 to grid draws",
     ),
     (
+        "sgld-shards",
+        "DSGLD's delayed-communication bias on two non-IID shards of a linear regression (samplers-b §4.3): Gaussian W2 to the exact posterior vs local steps τ = 1…1000, against SGLD on all the data",
+    ),
+    (
         "w2-noise-floor",
         "exact-vs-exact W2 noise floor vs n on GMM40, 25GMM, N(0,I_2), N(0,I_10) (peers.md §C.6)",
     ),
@@ -111,6 +115,7 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "admm-bias" => crate::admm_figures::bias,
         "admm-logreg" => crate::admm_figures::logreg,
         "sgld-mixture" => crate::sgld_figures::mixture,
+        "sgld-shards" => crate::sgld_figures::shards,
         other => {
             return Err(BenchError::UnknownName {
                 what: "figure",

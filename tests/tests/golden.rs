@@ -480,6 +480,12 @@ fn sgld_is_pinned() {
              preconditioner = { kind = \"rmsprop\" }",
             &GOLDEN_PSGLD[..],
         ),
+        (
+            "dsgld, categorical",
+            "kind = \"dsgld\"\nstep_size = 0.01\nbatch_size = 4\nlocal_steps = 3\n\
+             visits = \"categorical\"",
+            &GOLDEN_DSGLD_SHARDS[..],
+        ),
     ] {
         let table: toml::Table = toml::from_str(table).unwrap();
         let built = sampo_bench::registry::registry().build(&table).unwrap();
@@ -501,6 +507,12 @@ const GOLDEN_SGLD: [f64; 4] = [
     -1.6944907567711966,
     -2.215359983721533,
     -1.9066124706917402,
+];
+const GOLDEN_DSGLD_SHARDS: [f64; 4] = [
+    -1.8403527584482922,
+    -0.23730452540425542,
+    -1.3159246342050444,
+    -2.2280485197849305,
 ];
 const GOLDEN_PSGLD: [f64; 4] = [
     -5.205326747879215,

@@ -4,7 +4,9 @@
 //!   [`sampo_core::FiniteSumTarget`], a constant or polynomially decaying step
 //!   ([`Schedule`]) and optional RMSprop preconditioning (pSGLD, Li et al. 2016,
 //!   [`Preconditioner`]).
-//! - [`samplers`]: the registry entry `sgld`.
+//! - [`Sgld::dsgld`]: distributed SGLD (Ahn, Shahbaba & Welling 2014), chains visiting
+//!   contiguous shards for `local_steps` steps each (in process).
+//! - [`samplers`]: the registry entries `sgld` and `dsgld`.
 
 pub mod config;
 pub mod plugin;
@@ -12,7 +14,7 @@ pub mod precondition;
 pub mod schedule;
 pub mod sgld;
 
-pub use config::SgldConfig;
+pub use config::{DsgldConfig, SgldConfig, Visits};
 pub use plugin::samplers;
 pub use precondition::Preconditioner;
 pub use schedule::Schedule;

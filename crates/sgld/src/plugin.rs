@@ -1,4 +1,4 @@
-//! The family's sampler kinds for the harness registry: `sgld`.
+//! The family's sampler kinds for the harness registry: `sgld`, `dsgld` (in process).
 //!
 //! It needs a finite-sum target (`linear-regression`, `logistic-regression`) and a
 //! budget in data terms (`--budget data-terms:100000`): a step touches `batch_size`
@@ -7,7 +7,7 @@
 //! output sample by default, from the job's initial positions, the first half of each
 //! chain's steps warm-up ([`sampo_core::plugin::Job::chain_plan`]).
 
-use crate::{Sgld, SgldConfig};
+use crate::{DsgldConfig, Sgld, SgldConfig};
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
@@ -16,13 +16,21 @@ use sampo_core::{CoreError, CostUnit, Outcome};
 /// Steps between observer calls (Ctrl-C answers within a fraction of a second).
 const SEGMENT: u64 = 200;
 
+enum Config {
+    Sgld(SgldConfig),
+    Dsgld(DsgldConfig),
+}
+
 struct SgldSampler {
-    config: SgldConfig,
+    config: Config,
 }
 
 impl Sampler for SgldSampler {
     fn config(&self) -> Table {
-        to_table(&self.config)
+        match &self.config {
+            Config::Sgld(c) => to_table(c),
+            Config::Dsgld(c) => to_table(c),
+        }
     }
 
     fn needs(&self) -> Needs {
@@ -40,9 +48,16 @@ impl Sampler for SgldSampler {
         control: Control<'_>,
     ) -> Result<Outcome, CoreError> {
         job.validate()?;
-        target.check("sgld", Needs::FINITE_SUM)?;
+        let kind = match &self.config {
+            Config::Sgld(_) => "sgld",
+            Config::Dsgld(_) => "dsgld",
+        };
+        target.check(kind, Needs::FINITE_SUM)?;
         let t = target.finite_sum()?;
-        let kernel = Sgld::new(&t, self.config.clone())?;
+        let kernel = match &self.config {
+            Config::Sgld(c) => Sgld::new(&t, c.clone())?,
+            Config::Dsgld(c) => Sgld::dsgld(&t, c.clone())?,
+        };
         control.run_chains(&kernel, job, &target, SEGMENT)
     }
 }
@@ -50,18 +65,39 @@ impl Sampler for SgldSampler {
 fn build(t: &Table) -> Result<Box<dyn Sampler>, CoreError> {
     let config: SgldConfig = from_table(t)?;
     config.validate()?;
-    Ok(Box::new(SgldSampler { config }))
+    Ok(Box::new(SgldSampler {
+        config: Config::Sgld(config),
+    }))
+}
+
+fn build_dsgld(t: &Table) -> Result<Box<dyn Sampler>, CoreError> {
+    let config: DsgldConfig = from_table(t)?;
+    config.validate()?;
+    Ok(Box::new(SgldSampler {
+        config: Config::Dsgld(config),
+    }))
 }
 
 /// The family's entries, for `Registry::with`.
 pub fn samplers() -> Vec<SamplerEntry> {
-    vec![SamplerEntry {
-        name: "sgld",
-        description: "stochastic-gradient Langevin (Welling & Teh 2011): minibatch gradients of a \
+    vec![
+        SamplerEntry {
+            name: "sgld",
+            description: "stochastic-gradient Langevin (Welling & Teh 2011): minibatch gradients of a \
                       finite sum, constant or polynomial step schedule, optional RMSprop \
                       preconditioning (pSGLD); budget in data terms",
-        needs: Needs::FINITE_SUM,
-        defaults: || to_table(&SgldConfig::default()),
-        build,
-    }]
+            needs: Needs::FINITE_SUM,
+            defaults: || to_table(&SgldConfig::default()),
+            build,
+        },
+        SamplerEntry {
+            name: "dsgld",
+            description: "distributed SGLD (Ahn et al. 2014): chains visiting contiguous shards of a \
+                      finite sum, local_steps SGLD steps per visit (round-robin or categorical), \
+                      in process; budget in data terms",
+            needs: Needs::FINITE_SUM,
+            defaults: || to_table(&DsgldConfig::default()),
+            build: build_dsgld,
+        },
+    ]
 }

@@ -19,7 +19,7 @@
 //!
 //! **RNG use per step:** n indices (when n < N), then d standard normals.
 
-use crate::config::SgldConfig;
+use crate::config::{DsgldConfig, SgldConfig, Visits};
 use crate::precondition::Preconditioner;
 use rand::RngExt;
 use sampo_core::rng::{StreamRng, fill_standard_normal};
@@ -32,6 +32,19 @@ pub struct Sgld<T> {
     target: T,
     config: SgldConfig,
     n_terms: usize,
+    sharding: Option<Sharding>,
+}
+
+/// DSGLD's shards and visits (Ahn, Shahbaba & Welling 2014, §3): shard s holds the
+/// terms `⌊sN/S⌋ .. ⌊(s+1)N/S⌋`; on it the estimator is
+/// `∇log p(x) + (N_s/(f_s n)) Σ_{i∈B⊂D_s} ∇log p(y_i | x)` with f_s = 1/S, unbiased
+/// over the choice of shard. With τ > 1 a visit drifts under one shard's likelihood
+/// raised to S: the delayed-communication bias.
+#[derive(Debug, Clone)]
+struct Sharding {
+    ranges: Vec<(usize, usize)>,
+    local_steps: u64,
+    visits: Visits,
 }
 
 impl<T: FiniteSumTarget> Sgld<T> {
@@ -60,16 +73,45 @@ impl<T: FiniteSumTarget> Sgld<T> {
             target,
             config,
             n_terms,
+            sharding: None,
         })
+    }
+
+    /// DSGLD (module docs of [`Sharding`]): validates `config` against the target
+    /// (`shards` ≤ N, `batch_size` ≤ the smallest shard).
+    pub fn dsgld(target: T, config: DsgldConfig) -> Result<Self, CoreError> {
+        config.validate()?;
+        let mut k = Sgld::new(target, config.sgld())?;
+        let (big_n, s) = (k.n_terms, config.shards);
+        if s > big_n {
+            return Err(CoreError::invalid(
+                "shards",
+                s,
+                format!("must be <= the target's {big_n} data terms"),
+            ));
+        }
+        let ranges: Vec<(usize, usize)> = (0..s)
+            .map(|i| (i * big_n / s, (i + 1) * big_n / s))
+            .collect();
+        let smallest = ranges.iter().map(|(a, b)| b - a).min().unwrap_or(0);
+        if config.batch_size > smallest {
+            return Err(CoreError::invalid(
+                "batch_size",
+                config.batch_size,
+                format!("must be <= the smallest shard's {smallest} data terms"),
+            ));
+        }
+        k.sharding = Some(Sharding {
+            ranges,
+            local_steps: config.local_steps,
+            visits: config.visits,
+        });
+        Ok(k)
     }
 
     /// The configuration.
     pub fn config(&self) -> &SgldConfig {
         &self.config
-    }
-
-    fn full_batch(&self) -> bool {
-        self.config.batch_size == self.n_terms
     }
 }
 
@@ -81,6 +123,11 @@ pub struct SgldState {
     x: ChainBuf,
     /// Steps taken (the schedule's t).
     t: u64,
+    /// DSGLD: the shard being visited and the steps left on this visit.
+    #[serde(default)]
+    shard: usize,
+    #[serde(default)]
+    left: u64,
     /// RMSprop's V (length d with pSGLD, else 0).
     v: ChainBuf,
     #[serde(skip)]
@@ -155,6 +202,9 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
             SgldState {
                 x: ChainBuf::from_slice(x0),
                 t: 0,
+                // The first step starts a visit: round-robin then moves to shard 0.
+                shard: self.sharding.as_ref().map_or(0, |sh| sh.ranges.len() - 1),
+                left: 0,
                 v,
                 scratch: Scratch::default(),
             },
@@ -178,21 +228,53 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         s.grad.ensure_len(d);
         s.sum.ensure_len(d);
         s.noise.ensure_len(d);
-        // The batch (all terms, in order, for the full batch: no index is drawn).
-        if self.full_batch() {
-            if s.batch.len() != big_n {
+        // The batch's range: every term, or DSGLD's current shard (a new visit when
+        // the last one is over: RNG use, one index, only for categorical visits of
+        // S > 1 shards).
+        let (lo, hi) = match &self.sharding {
+            None => (0, big_n),
+            Some(sh) => {
+                if state.left == 0 {
+                    let count = sh.ranges.len();
+                    state.shard = match sh.visits {
+                        Visits::RoundRobin => (state.shard + 1) % count,
+                        Visits::Categorical if count > 1 => rng.random_range(0..count),
+                        Visits::Categorical => 0,
+                    };
+                    state.left = sh.local_steps;
+                }
+                state.left -= 1;
+                sh.ranges[state.shard]
+            }
+        };
+        let full = n == hi - lo;
+        // A full range is used in order, with no index drawn.
+        if full {
+            if s.batch.first() != Some(&lo) || s.batch.len() != n {
                 s.batch.clear();
-                s.batch.extend(0..big_n);
+                s.batch.extend(lo..hi);
             }
         } else {
             s.batch.clear();
-            s.batch.extend((0..n).map(|_| rng.random_range(0..big_n)));
+            s.batch.extend((0..n).map(|_| rng.random_range(lo..hi)));
         }
         // ĝ in one call: a counted target counts the batch once, not per term, and a
-        // target may batch its terms.
-        let log_density_estimate =
+        // target may batch its terms. It scales the batch by N/n; DSGLD's shard scale
+        // is S·N_s/n, so the likelihood part is rescaled by c = S·N_s/N (1 for equal
+        // shards).
+        let mut log_density_estimate =
             self.target
                 .minibatch_log_density_grad(&state.x, &s.batch, &mut s.grad, &mut s.sum);
+        if let Some(sh) = &self.sharding {
+            let c = (sh.ranges.len() * (hi - lo)) as f64 / big_n as f64;
+            if c != 1.0 {
+                let lp = self.target.log_prior_grad(&state.x, &mut s.sum);
+                for (g, p) in s.grad.iter_mut().zip(s.sum.iter()) {
+                    *g = p + c * (*g - p);
+                }
+                log_density_estimate = lp + c * (log_density_estimate - lp);
+            }
+        }
         fill_standard_normal(rng, &mut s.noise);
         let mut finite = true;
         match self.config.preconditioner {

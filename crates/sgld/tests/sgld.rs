@@ -19,7 +19,7 @@
 use sampo_core::rng::{StreamRng, stream};
 use sampo_core::{FiniteSumTarget, Kernel};
 use sampo_langevin::{Ula, UlaConfig};
-use sampo_sgld::{Preconditioner, Schedule, Sgld, SgldConfig};
+use sampo_sgld::{DsgldConfig, Preconditioner, Schedule, Sgld, SgldConfig, Visits};
 use sampo_targets::{Design, LinearRegression};
 
 const SIGMA: f64 = 1.0;
@@ -58,11 +58,21 @@ fn mul(a: &M2, b: &M2) -> M2 {
     c
 }
 
-/// The exact first two moments after each of `steps` steps from the point x0
-/// (module docs), with the schedule's h_t.
-fn exact_moments(n: usize, h: impl Fn(u64) -> f64, x0: [f64; 2], steps: u64) -> ([f64; 2], M2) {
+/// The exact first two moments after `steps` steps from the point x0 (module docs),
+/// with the schedule's h_t, n indices per step drawn uniformly from `set(t)` (a range
+/// of the data) and the likelihood sum scaled by `scale(t)`: SGLD is set = all,
+/// scale = N/n; DSGLD is the visited shard, scale = S·N_s/n. With m = |set|:
+/// `m' = (I − hP₀)m − hκn r̄(m)`, `S' = (I − hP₀ − hκnĀ) S (…)ᵀ + 2hI + h²κ²n E_x Cov_i[r_i(x)]`
+/// (bars: means over the set).
+fn exact_moments_on(
+    n: usize,
+    h: impl Fn(u64) -> f64,
+    set: impl Fn(u64) -> std::ops::Range<usize>,
+    scale: impl Fn(u64) -> f64,
+    x0: [f64; 2],
+    steps: u64,
+) -> ([f64; 2], M2) {
     let (rows, y) = data();
-    let big_n = rows.len();
     let a_i: Vec<M2> = rows
         .iter()
         .map(|r| {
@@ -81,66 +91,58 @@ fn exact_moments(n: usize, h: impl Fn(u64) -> f64, x0: [f64; 2], steps: u64) -> 
         .map(|(r, v)| [r[0] * v / (SIGMA * SIGMA), r[1] * v / (SIGMA * SIGMA)])
         .collect();
     let p0 = 1.0 / (PRIOR_STD * PRIOR_STD);
-    let mut a = [[p0, 0.0], [0.0, p0]];
-    let mut b = [0.0; 2];
-    let mut a_bar = [[0.0; 2]; 2];
-    for (ai, bi) in a_i.iter().zip(&b_i) {
-        for i in 0..2 {
-            b[i] += bi[i];
-            for j in 0..2 {
-                a[i][j] += ai[i][j];
-                a_bar[i][j] += ai[i][j] / big_n as f64;
-            }
-        }
-    }
     let (mut m, mut s) = (x0, [[0.0; 2]; 2]);
     for t in 0..steps {
-        let h = h(t);
-        let rho: Vec<[f64; 2]> = a_i
-            .iter()
-            .zip(&b_i)
-            .map(|(ai, bi)| {
-                [
-                    ai[0][0] * m[0] + ai[0][1] * m[1] - bi[0],
-                    ai[1][0] * m[0] + ai[1][1] * m[1] - bi[1],
-                ]
-            })
-            .collect();
-        let mut cov = [[0.0; 2]; 2];
+        let (h, k, range) = (h(t), scale(t), set(t));
+        let size = range.len() as f64;
+        let mut a_bar = [[0.0; 2]; 2];
         let mut rho_bar = [0.0; 2];
-        for (ai, r) in a_i.iter().zip(&rho) {
+        let mut cov = [[0.0; 2]; 2];
+        for i in range {
+            let (ai, bi) = (&a_i[i], &b_i[i]);
+            let r = [
+                ai[0][0] * m[0] + ai[0][1] * m[1] - bi[0],
+                ai[1][0] * m[0] + ai[1][1] * m[1] - bi[1],
+            ];
             let asa = mul(&mul(ai, &s), ai);
-            for i in 0..2 {
-                rho_bar[i] += r[i] / big_n as f64;
-                for j in 0..2 {
-                    cov[i][j] += (asa[i][j] + r[i] * r[j]) / big_n as f64;
+            for p in 0..2 {
+                rho_bar[p] += r[p] / size;
+                for q in 0..2 {
+                    a_bar[p][q] += ai[p][q] / size;
+                    cov[p][q] += (asa[p][q] + r[p] * r[q]) / size;
                 }
             }
         }
         let bsb = mul(&mul(&a_bar, &s), &a_bar);
-        let mut k = [[0.0; 2]; 2];
-        for i in 0..2 {
-            for j in 0..2 {
-                k[i][j] = if i == j { 1.0 } else { 0.0 } - h * a[i][j];
+        // The mean map: x ↦ (I − hP₀ − hκnĀ) x + hκn b̄.
+        let mut g = [[0.0; 2]; 2];
+        for p in 0..2 {
+            for q in 0..2 {
+                g[p][q] = if p == q { 1.0 - h * p0 } else { 0.0 } - h * k * n as f64 * a_bar[p][q];
             }
         }
-        let ksk = mul(&mul(&k, &s), &k);
-        let scale = h * h * (big_n * big_n) as f64 / n as f64;
+        let gsg = mul(&mul(&g, &s), &g);
         let mut s2 = [[0.0; 2]; 2];
-        for i in 0..2 {
-            for j in 0..2 {
-                let e = cov[i][j] - bsb[i][j] - rho_bar[i] * rho_bar[j];
-                s2[i][j] = ksk[i][j] + scale * e + if i == j { 2.0 * h } else { 0.0 };
+        for p in 0..2 {
+            for q in 0..2 {
+                let e = cov[p][q] - bsb[p][q] - rho_bar[p] * rho_bar[q];
+                s2[p][q] =
+                    gsg[p][q] + h * h * k * k * n as f64 * e + if p == q { 2.0 * h } else { 0.0 };
             }
         }
-        let am = [
-            a[0][0] * m[0] + a[0][1] * m[1],
-            a[1][0] * m[0] + a[1][1] * m[1],
+        m = [
+            (1.0 - h * p0) * m[0] - h * k * n as f64 * rho_bar[0],
+            (1.0 - h * p0) * m[1] - h * k * n as f64 * rho_bar[1],
         ];
-        m = [m[0] + h * (b[0] - am[0]), m[1] + h * (b[1] - am[1])];
         s = s2;
     }
     (m, s)
+}
+
+/// SGLD's moments: every term, scale N/n.
+fn exact_moments(n: usize, h: impl Fn(u64) -> f64, x0: [f64; 2], steps: u64) -> ([f64; 2], M2) {
+    let big_n = data().0.len();
+    exact_moments_on(n, h, |_| 0..big_n, |_| big_n as f64 / n as f64, x0, steps)
 }
 
 /// Runs `chains` independent chains (stream (seed, c)) for `steps` steps from x0.
@@ -152,7 +154,17 @@ fn run_chains(
     seed: u64,
 ) -> Vec<[f64; 2]> {
     let t = target();
-    let k = Sgld::new(&t, config).unwrap();
+    run_kernel(&Sgld::new(&t, config).unwrap(), chains, steps, x0, seed)
+}
+
+/// Runs `chains` independent chains of `k` (stream (seed, c)) for `steps` steps from x0.
+fn run_kernel<T: FiniteSumTarget>(
+    k: &Sgld<T>,
+    chains: usize,
+    steps: u64,
+    x0: [f64; 2],
+    seed: u64,
+) -> Vec<[f64; 2]> {
     (0..chains)
         .map(|c| {
             let mut rng = stream(seed, c as u64);
@@ -324,4 +336,96 @@ fn bad_configs_name_the_field() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("step"), "{e}");
+}
+
+#[test]
+fn dsgld_with_one_shard_is_sgld() {
+    let t = target();
+    for visits in [Visits::RoundRobin, Visits::Categorical] {
+        let d = DsgldConfig {
+            shards: 1,
+            local_steps: 3,
+            visits,
+            ..DsgldConfig {
+                step_size: 0.02,
+                batch_size: 2,
+                ..DsgldConfig::default()
+            }
+        };
+        let a = run_kernel(&Sgld::dsgld(&t, d).unwrap(), 50, 30, [0.5, -0.5], 4);
+        let b = run_chains(SgldConfig::new(0.02, 2), 50, 30, [0.5, -0.5], 4);
+        assert_eq!(a, b, "{visits:?}");
+    }
+}
+
+#[test]
+fn dsgld_matches_its_exact_moments_on_shards() {
+    // Two shards of 4 points, round-robin visits of τ = 3 steps (steps 0–2 on shard 0,
+    // 3–5 on shard 1, …); each step n = 2 indices from the shard, scaled by S·N_s/n = 4.
+    let t = target();
+    let x0 = [0.5, -0.5];
+    for (tau, steps) in [(1u64, 40u64), (3, 41), (10, 40)] {
+        let d = DsgldConfig {
+            step_size: 0.02,
+            batch_size: 2,
+            shards: 2,
+            local_steps: tau,
+            ..DsgldConfig::default()
+        };
+        let xs = run_kernel(&Sgld::dsgld(&t, d).unwrap(), 20_000, steps, x0, 13);
+        let shard = |k: u64| ((k / tau) % 2) as usize;
+        let (m, s) = exact_moments_on(
+            2,
+            |_| 0.02,
+            |k| 4 * shard(k)..4 * shard(k) + 4,
+            |_| 4.0,
+            x0,
+            steps,
+        );
+        check(&format!("DSGLD τ = {tau}"), &xs, m, s);
+    }
+}
+
+#[test]
+fn dsgld_bad_configs_name_the_field() {
+    let t = target();
+    let base = DsgldConfig {
+        step_size: 0.01,
+        batch_size: 2,
+        ..DsgldConfig::default()
+    };
+    let e = Sgld::dsgld(
+        &t,
+        DsgldConfig {
+            shards: 9,
+            ..base.clone()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("shards") && e.contains("8 data terms"), "{e}");
+    let e = Sgld::dsgld(
+        &t,
+        DsgldConfig {
+            shards: 4,
+            batch_size: 3,
+            ..base.clone()
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("batch_size") && e.contains("smallest shard"),
+        "{e}"
+    );
+    let e = Sgld::dsgld(
+        &t,
+        DsgldConfig {
+            local_steps: 0,
+            ..base
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("local_steps"), "{e}");
 }
