@@ -486,6 +486,19 @@ fn sgld_is_pinned() {
              visits = \"categorical\"",
             &GOLDEN_DSGLD_SHARDS[..],
         ),
+        (
+            // The Laplace fit (two passes over the 40 points) leaves 70 of the 80 data
+            // terms per sample: 17 steps per chain.
+            "fsgld",
+            "kind = \"fsgld\"\nstep_size = 0.01\nbatch_size = 4\nlocal_steps = 3",
+            &GOLDEN_FSGLD[..],
+        ),
+        (
+            "fsgld, moments, diagonal",
+            "kind = \"fsgld\"\nstep_size = 0.01\nbatch_size = 4\nlocal_steps = 3\n\
+             surrogate = { kind = \"moments\", steps = 4, precision = \"diagonal\", variance_floor = 0.1 }",
+            &GOLDEN_FSGLD_MOMENTS[..],
+        ),
     ] {
         let table: toml::Table = toml::from_str(table).unwrap();
         let built = sampo_bench::registry::registry().build(&table).unwrap();
@@ -513,6 +526,18 @@ const GOLDEN_DSGLD_SHARDS: [f64; 4] = [
     -0.23730452540425542,
     -1.3159246342050444,
     -2.2280485197849305,
+];
+const GOLDEN_FSGLD: [f64; 4] = [
+    -0.30292682125372467,
+    -1.442622568456011,
+    -1.8480716593947977,
+    -1.7916468801041,
+];
+const GOLDEN_FSGLD_MOMENTS: [f64; 4] = [
+    -0.5182003348554779,
+    -1.5752084960280541,
+    -2.263603204069128,
+    -1.8022147525549566,
 ];
 const GOLDEN_PSGLD: [f64; 4] = [
     -5.205326747879215,

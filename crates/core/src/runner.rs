@@ -177,6 +177,32 @@ impl Outcome {
             stopped => stopped,
         }
     }
+
+    /// The run with a setup phase that ran before its runner (a surrogate fitted
+    /// once per run) added: `counts` to its counted and reported evaluations and
+    /// `wall_secs` to its wall time, for a finished and a stopped run alike. A resumed
+    /// run repeats a deterministic setup and adds the same counts, so it reports what
+    /// one uninterrupted run spends.
+    pub fn with_setup(self, counts: EvalCounts, wall_secs: f64) -> Outcome {
+        let add = |mut r: Run| {
+            r.evaluations += counts;
+            r.reported_evaluations += counts;
+            r.wall_time_secs += wall_secs;
+            r
+        };
+        match self {
+            Outcome::Finished(r) => Outcome::Finished(add(r)),
+            Outcome::Stopped {
+                step,
+                checkpoint,
+                partial,
+            } => Outcome::Stopped {
+                step,
+                checkpoint,
+                partial: add(partial),
+            },
+        }
+    }
 }
 
 /// Where a chain (or the population) stands against the run's limit.

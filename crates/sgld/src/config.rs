@@ -15,6 +15,7 @@
 
 use crate::precondition::Preconditioner;
 use crate::schedule::Schedule;
+use crate::surrogate::Surrogate;
 use sampo_core::{CoreError, validate};
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +164,71 @@ impl DsgldConfig {
             batch_size: self.batch_size,
             schedule: self.schedule,
             preconditioner: Preconditioner::Identity,
+        }
+    }
+}
+
+/// Federated SGLD (El Mekkaoui et al. 2021): DSGLD whose local steps add the
+/// conducive gradient of per-shard Gaussian surrogates fitted once per run
+/// ([`crate::surrogate`]), so that long visits no longer drift towards one shard.
+/// The fit's data terms come out of the run's budget.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FsgldConfig {
+    /// The first step h₀ > 0.
+    #[serde(default = "default_step")]
+    pub step_size: f64,
+    /// Data terms per minibatch n, drawn from the current shard (n ≤ its size).
+    #[serde(default = "default_dsgld_batch")]
+    pub batch_size: usize,
+    /// The step schedule.
+    #[serde(default)]
+    pub schedule: Schedule,
+    /// Shards S ≥ 1.
+    #[serde(default = "default_shards")]
+    pub shards: usize,
+    /// Steps per visit τ ≥ 1.
+    #[serde(default = "default_local_steps")]
+    pub local_steps: u64,
+    /// `"round-robin"` or `"categorical"`.
+    #[serde(default)]
+    pub visits: Visits,
+    /// How each shard's surrogate is fitted.
+    #[serde(default)]
+    pub surrogate: Surrogate,
+}
+
+impl Default for FsgldConfig {
+    fn default() -> Self {
+        let d = DsgldConfig::default();
+        FsgldConfig {
+            step_size: d.step_size,
+            batch_size: d.batch_size,
+            schedule: d.schedule,
+            shards: d.shards,
+            local_steps: d.local_steps,
+            visits: d.visits,
+            surrogate: Surrogate::default(),
+        }
+    }
+}
+
+impl FsgldConfig {
+    /// Checks every field that does not depend on the target.
+    pub fn validate(&self) -> Result<(), CoreError> {
+        self.dsgld().validate()?;
+        self.surrogate.validate()
+    }
+
+    /// The DSGLD configuration the conducive term is added to.
+    pub fn dsgld(&self) -> DsgldConfig {
+        DsgldConfig {
+            step_size: self.step_size,
+            batch_size: self.batch_size,
+            schedule: self.schedule,
+            shards: self.shards,
+            local_steps: self.local_steps,
+            visits: self.visits,
         }
     }
 }

@@ -6,16 +6,20 @@
 //!   [`Preconditioner`]).
 //! - [`Sgld::dsgld`]: distributed SGLD (Ahn, Shahbaba & Welling 2014), chains visiting
 //!   contiguous shards for `local_steps` steps each (in process).
-//! - [`samplers`]: the registry entries `sgld` and `dsgld`.
+//! - [`Sgld::fsgld`]: federated SGLD (El Mekkaoui et al. 2021), DSGLD plus the
+//!   conducive gradient of per-shard Gaussian surrogates ([`surrogate`]).
+//! - [`samplers`]: the registry entries `sgld`, `dsgld` and `fsgld`.
 
 pub mod config;
 pub mod plugin;
 pub mod precondition;
 pub mod schedule;
 pub mod sgld;
+pub mod surrogate;
 
-pub use config::{DsgldConfig, SgldConfig, Visits};
+pub use config::{DsgldConfig, FsgldConfig, SgldConfig, Visits};
 pub use plugin::samplers;
 pub use precondition::Preconditioner;
 pub use schedule::Schedule;
 pub use sgld::{Sgld, SgldInfo, SgldState};
+pub use surrogate::{Conducive, Gaussian, Precision, Surrogate};

@@ -1,17 +1,22 @@
-//! The family's sampler kinds for the harness registry: `sgld`, `dsgld` (in process).
+//! The family's sampler kinds for the harness registry: `sgld`, `dsgld`, `fsgld` (in
+//! process).
 //!
 //! It needs a finite-sum target (`linear-regression`, `logistic-regression`) and a
 //! budget in data terms (`--budget data-terms:100000`): a step touches `batch_size`
 //! data terms and no full gradient, so it is compared with full-gradient samplers
 //! (which touch N terms per gradient) at equal data passes. One independent chain per
 //! output sample by default, from the job's initial positions, the first half of each
-//! chain's steps warm-up ([`sampo_core::plugin::Job::chain_plan`]).
+//! chain's steps warm-up ([`sampo_core::plugin::Job::chain_plan`]). FSGLD fits its
+//! surrogates once per run, before the chains start; the fit's data terms come out of
+//! the budget ([`sampo_core::plugin::Job::after_setup`]) and are reported with the
+//! run's ([`Outcome::with_setup`]; a resumed run refits, deterministically).
 
-use crate::{DsgldConfig, Sgld, SgldConfig};
+use crate::{DsgldConfig, FsgldConfig, Sgld, SgldConfig};
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
-use sampo_core::{CoreError, CostUnit, Outcome};
+use sampo_core::{CoreError, CostUnit, EvalSource, Outcome};
+use std::time::Instant;
 
 /// Steps between observer calls (Ctrl-C answers within a fraction of a second).
 const SEGMENT: u64 = 200;
@@ -19,6 +24,7 @@ const SEGMENT: u64 = 200;
 enum Config {
     Sgld(SgldConfig),
     Dsgld(DsgldConfig),
+    Fsgld(FsgldConfig),
 }
 
 struct SgldSampler {
@@ -30,6 +36,7 @@ impl Sampler for SgldSampler {
         match &self.config {
             Config::Sgld(c) => to_table(c),
             Config::Dsgld(c) => to_table(c),
+            Config::Fsgld(c) => to_table(c),
         }
     }
 
@@ -51,14 +58,22 @@ impl Sampler for SgldSampler {
         let kind = match &self.config {
             Config::Sgld(_) => "sgld",
             Config::Dsgld(_) => "dsgld",
+            Config::Fsgld(_) => "fsgld",
         };
         target.check(kind, Needs::FINITE_SUM)?;
         let t = target.finite_sum()?;
+        let before = target.counter().counts();
+        let clock = Instant::now();
         let kernel = match &self.config {
             Config::Sgld(c) => Sgld::new(&t, c.clone())?,
             Config::Dsgld(c) => Sgld::dsgld(&t, c.clone())?,
+            Config::Fsgld(c) => Sgld::fsgld(&t, c.clone(), job.seed)?,
         };
-        control.run_chains(&kernel, job, &target, SEGMENT)
+        let setup = target.counter().counts().since(&before);
+        let wall = clock.elapsed().as_secs_f64();
+        Ok(control
+            .run_chains(&kernel, &job.after_setup(setup)?, &target, SEGMENT)?
+            .with_setup(setup, wall))
     }
 }
 
@@ -75,6 +90,14 @@ fn build_dsgld(t: &Table) -> Result<Box<dyn Sampler>, CoreError> {
     config.validate()?;
     Ok(Box::new(SgldSampler {
         config: Config::Dsgld(config),
+    }))
+}
+
+fn build_fsgld(t: &Table) -> Result<Box<dyn Sampler>, CoreError> {
+    let config: FsgldConfig = from_table(t)?;
+    config.validate()?;
+    Ok(Box::new(SgldSampler {
+        config: Config::Fsgld(config),
     }))
 }
 
@@ -98,6 +121,15 @@ pub fn samplers() -> Vec<SamplerEntry> {
             needs: Needs::FINITE_SUM,
             defaults: || to_table(&DsgldConfig::default()),
             build: build_dsgld,
+        },
+        SamplerEntry {
+            name: "fsgld",
+            description: "federated SGLD (El Mekkaoui et al. 2021): DSGLD plus the conducive gradient \
+                      of per-shard Gaussian surrogates (Laplace at the local MAP, or local SGLD \
+                      moments) fitted once per run, in process; budget in data terms",
+            needs: Needs::FINITE_SUM,
+            defaults: || to_table(&FsgldConfig::default()),
+            build: build_fsgld,
         },
     ]
 }

@@ -19,8 +19,9 @@
 //!
 //! **RNG use per step:** n indices (when n < N), then d standard normals.
 
-use crate::config::{DsgldConfig, SgldConfig, Visits};
+use crate::config::{DsgldConfig, FsgldConfig, SgldConfig, Visits};
 use crate::precondition::Preconditioner;
+use crate::surrogate::{self, Conducive, FitSettings};
 use rand::RngExt;
 use sampo_core::rng::{StreamRng, fill_standard_normal};
 use sampo_core::{ChainBuf, CoreError, Divergence, EvalCounts, FiniteSumTarget, Kernel, StepInfo};
@@ -33,6 +34,8 @@ pub struct Sgld<T> {
     config: SgldConfig,
     n_terms: usize,
     sharding: Option<Sharding>,
+    /// FSGLD's conducive terms, one per shard.
+    conducive: Option<Conducive>,
 }
 
 /// DSGLD's shards and visits (Ahn, Shahbaba & Welling 2014, §3): shard s holds the
@@ -74,6 +77,7 @@ impl<T: FiniteSumTarget> Sgld<T> {
             config,
             n_terms,
             sharding: None,
+            conducive: None,
         })
     }
 
@@ -107,6 +111,31 @@ impl<T: FiniteSumTarget> Sgld<T> {
             visits: config.visits,
         });
         Ok(k)
+    }
+
+    /// FSGLD ([`crate::surrogate`]): DSGLD on `config`'s shards plus the conducive
+    /// term of surrogates fitted now on `target` (counted when `target` is; the
+    /// moment fits' streams derive from `seed`).
+    pub fn fsgld(target: T, config: FsgldConfig, seed: u64) -> Result<Self, CoreError> {
+        config.validate()?;
+        let mut k = Sgld::dsgld(target, config.dsgld())?;
+        let ranges = &k.sharding.as_ref().expect("DSGLD has shards").ranges;
+        let settings = FitSettings {
+            step_size: config.step_size,
+            batch_size: config.batch_size,
+            seed,
+        };
+        let fitted = surrogate::fit(&k.target, ranges, &config.surrogate, settings)?;
+        k.conducive = Some(Conducive::new(
+            &fitted,
+            surrogate::is_diagonal(&config.surrogate),
+        ));
+        Ok(k)
+    }
+
+    /// FSGLD's conducive terms (`None` for SGLD and DSGLD).
+    pub fn conducive(&self) -> Option<&Conducive> {
+        self.conducive.as_ref()
     }
 
     /// The configuration.
@@ -274,6 +303,10 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
                 }
                 log_density_estimate = lp + c * (log_density_estimate - lp);
             }
+        }
+        // FSGLD: ĝ + c_s(x), the current shard's conducive term (no data term).
+        if let Some(c) = &self.conducive {
+            c.add(state.shard, &state.x, &mut s.grad);
         }
         fill_standard_normal(rng, &mut s.noise);
         let mut finite = true;

@@ -112,6 +112,31 @@ impl Job {
         }
     }
 
+    /// The job left after a setup phase spent `setup` (a surrogate fitted once per
+    /// run, [`crate::Outcome::with_setup`]): the budget's total `per_sample · n` less
+    /// the setup's count in the budget's unit, spread over the samples (rounded down,
+    /// so the whole run stays within the budget). An error names the budget when the
+    /// setup leaves less than one evaluation per sample.
+    pub fn after_setup(&self, setup: EvalCounts) -> Result<Job, CoreError> {
+        let unit = self.budget.unit;
+        let total = self.budget.per_sample.saturating_mul(self.n as u64);
+        let spent = setup.in_unit(unit);
+        let per_sample = total.saturating_sub(spent) / self.n as u64;
+        if per_sample == 0 {
+            return Err(CoreError::Unsupported {
+                reason: format!(
+                    "budget `{}` is too small: the setup spends {spent} `{unit}` evaluations \
+                     of the run's {total}, leaving less than one per sample",
+                    self.budget
+                ),
+            });
+        }
+        Ok(Job {
+            budget: Budget { unit, per_sample },
+            ..self.clone()
+        })
+    }
+
     /// Checks the fields (errors name them).
     pub fn validate(&self) -> Result<(), CoreError> {
         if self.n == 0 {
@@ -251,6 +276,30 @@ impl Job {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_setup_is_taken_from_the_whole_budget() {
+        let job = Job::new(4, "data-terms:100".parse().unwrap(), 1);
+        // 400 in all, 50 spent: 350 left, 87 per sample (348 ≤ 350).
+        let setup = EvalCounts {
+            data_terms: 50,
+            gradient: 7,
+            ..EvalCounts::ZERO
+        };
+        let after = job.after_setup(setup).unwrap();
+        assert_eq!(after.budget.per_sample, 87);
+        assert_eq!(after.budget.unit, CostUnit::DataTerms);
+        assert_eq!((after.n, after.seed), (4, 1));
+        // Another unit's evaluations do not count against this budget.
+        let free = EvalCounts::gradient(1000);
+        assert_eq!(job.after_setup(free).unwrap().budget.per_sample, 100);
+        let all = EvalCounts {
+            data_terms: 397,
+            ..EvalCounts::ZERO
+        };
+        let err = job.after_setup(all).unwrap_err().to_string();
+        assert!(err.contains("budget") && err.contains("397"), "{err}");
+    }
 
     #[test]
     fn budgets_parse_in_every_unit() {
