@@ -238,7 +238,8 @@ fn two_shard_regression() -> Result<sampo_targets::LinearRegression, BenchError>
 }
 
 /// `sampo-bench figure sgld-shards`: DSGLD's delayed-communication bias on non-IID
-/// shards, Gaussian W2 of the chains' ensemble to the exact posterior vs τ.
+/// shards and FSGLD's correction, Gaussian W2 of the chains' ensemble to the exact
+/// posterior vs τ.
 pub fn shards(out: &Path) -> Result<(), BenchError> {
     use rayon::prelude::*;
     use sampo_metrics::gaussian::{moments_divisor_n, w2_gaussians};
@@ -273,64 +274,110 @@ pub fn shards(out: &Path) -> Result<(), BenchError> {
     let t0 = Instant::now();
     let base = w2_of(&ensemble(&|c| chain(&sgld, c))?)?;
     let base_s = t0.elapsed().as_secs_f64();
-    let mut md = format!(
-        "DSGLD on non-IID shards (samplers-b §4.3): linear regression, 2 shards × {SHARD_POINTS} points, shard 1 informs θ₁ only, shard 2 θ₂ only; h = {SHARD_STEP}, batch {SHARD_BATCH}, round-robin, {SHARD_CHAINS} chains × {SHARD_STEPS} steps from the posterior mean; Gaussian W2 of the chains' ensemble to the exact posterior. Exact draws: {floor:.4} (noise floor); SGLD on all the data at the same step: {base:.4} ({base_s:.1} s).\n\n| τ (local steps) | W2 | wall s |\n|---|---|---|\n"
-    );
-    let mut csv = String::from("sampler,tau,w2,floor,wall_s\n");
-    writeln!(csv, "sgld,0,{base:.5},{floor:.5},{base_s:.2}").expect("write to String");
-    let mut pts = Vec::new();
-    for tau in [1u64, 10, 100, 1000] {
-        let k = Sgld::dsgld(
-            &target,
-            sampo_sgld::DsgldConfig {
+    // The three samplers at each τ: DSGLD, FSGLD with exact (Laplace) surrogates, and
+    // FSGLD with surrogates from 2000 local SGLD steps per shard (Monte Carlo and
+    // step-size error included).
+    let moments = sampo_sgld::Surrogate::Moments {
+        steps: 2000,
+        precision: sampo_sgld::Precision::Full,
+        variance_floor: 0.0,
+    };
+    let variants: [(&str, Option<sampo_sgld::Surrogate>); 3] = [
+        ("DSGLD", None),
+        ("FSGLD, Laplace", Some(sampo_sgld::Surrogate::default())),
+        ("FSGLD, moments", Some(moments)),
+    ];
+    let mut csv = String::from("sampler,tau,w2,floor,wall_s,setup_terms\n");
+    writeln!(csv, "sgld,0,{base:.5},{floor:.5},{base_s:.2},0").expect("write to String");
+    let taus = [1u64, 10, 100, 1000];
+    let mut rows = vec![Vec::new(); taus.len()];
+    let mut setups = Vec::new();
+    let mut series = Vec::new();
+    for (color, (label, surrogate)) in variants.iter().enumerate() {
+        let mut pts = Vec::new();
+        let mut setup_terms = 0;
+        for (row, &tau) in rows.iter_mut().zip(&taus) {
+            let dsgld = sampo_sgld::DsgldConfig {
                 step_size: SHARD_STEP,
                 batch_size: SHARD_BATCH,
                 shards: 2,
                 local_steps: tau,
                 ..sampo_sgld::DsgldConfig::default()
-            },
-        )?;
-        let t0 = Instant::now();
-        let w2 = w2_of(&ensemble(&|c| chain(&k, c))?)?;
-        let s = t0.elapsed().as_secs_f64();
-        writeln!(md, "| {tau} | {w2:.4} | {s:.1} |").expect("write to String");
-        writeln!(csv, "dsgld,{tau},{w2:.5},{floor:.5},{s:.2}").expect("write to String");
-        pts.push((tau as f64, w2));
+            };
+            let t0 = Instant::now();
+            let (w2, setup) = match surrogate {
+                None => (w2_of(&ensemble(&|c| chain(&Sgld::dsgld(&target, dsgld.clone())?, c))?)?, 0),
+                Some(q) => {
+                    let counted = sampo_core::Counted::new(&target);
+                    let config = sampo_sgld::FsgldConfig {
+                        step_size: dsgld.step_size,
+                        batch_size: dsgld.batch_size,
+                        shards: dsgld.shards,
+                        local_steps: tau,
+                        visits: dsgld.visits,
+                        schedule: dsgld.schedule,
+                        surrogate: *q,
+                    };
+                    // The fit's data terms from a counted view (the fit is
+                    // deterministic); the chains run on the target itself.
+                    Sgld::fsgld(&counted, config.clone(), SEED)?;
+                    let setup = sampo_core::EvalSource::counts(&counted).data_terms;
+                    let k = Sgld::fsgld(&target, config, SEED)?;
+                    (w2_of(&ensemble(&|c| chain(&k, c))?)?, setup)
+                }
+            };
+            let s = t0.elapsed().as_secs_f64();
+            setup_terms = setup;
+            row.push(format!("{w2:.4} ({s:.1} s)"));
+            writeln!(csv, "{label},{tau},{w2:.5},{floor:.5},{s:.2},{setup}")
+                .expect("write to String");
+            pts.push((tau as f64, w2));
+        }
+        setups.push(format!("{label}: {setup_terms}"));
+        series.push(plots::Series {
+            label: (*label).into(),
+            points: pts,
+            err: Vec::new(),
+            markers: true,
+            color,
+        });
+    }
+    let mut md = format!(
+        "DSGLD and FSGLD on non-IID shards (samplers-b §4.3): linear regression, 2 shards × {SHARD_POINTS} points, shard 1 informs θ₁ only, shard 2 θ₂ only; h = {SHARD_STEP}, batch {SHARD_BATCH}, round-robin, {SHARD_CHAINS} chains × {SHARD_STEPS} steps from the posterior mean; Gaussian W2 of the chains' ensemble to the exact posterior (wall time of the {SHARD_CHAINS} chains on this 2-core AMD EPYC sandbox). Exact draws: {floor:.4} (noise floor); SGLD on all the data at the same step: {base:.4} ({base_s:.1} s). Surrogate fits, data terms once per run (the chains spend {} per run): {}.\n\n| τ (local steps) | {} |\n|---|---|---|---|\n",
+        SHARD_CHAINS as u64 * SHARD_STEPS * SHARD_BATCH as u64,
+        setups.join("; "),
+        variants.iter().map(|v| v.0).collect::<Vec<_>>().join(" | "),
+    );
+    for (tau, row) in taus.iter().zip(&rows) {
+        writeln!(md, "| {tau} | {} |", row.join(" | ")).expect("write to String");
     }
     write_csv(&out.join("sgld-shards.csv"), &csv)?;
     write_csv(&out.join("sgld-shards.md"), &md)?;
     let flat = |y: f64| vec![(1.0, y), (1000.0, y)];
+    let n = series.len();
+    series.push(plots::Series {
+        label: "SGLD, all data".into(),
+        points: flat(base),
+        err: Vec::new(),
+        markers: false,
+        color: n,
+    });
+    series.push(plots::Series {
+        label: "exact draws (noise floor)".into(),
+        points: flat(floor),
+        err: Vec::new(),
+        markers: false,
+        color: n + 1,
+    });
     plots::lines(
         &out.join("sgld-shards"),
         &plots::Axes {
-            title: "DSGLD on non-IID shards: W2 to the exact posterior vs local steps τ",
+            title: "DSGLD vs FSGLD on non-IID shards: W2 to the exact posterior vs local steps τ",
             x_label: "τ (local steps per visit)",
             y_label: "Gaussian W2",
             log_x: true,
         },
-        &[
-            plots::Series {
-                label: "DSGLD".into(),
-                points: pts,
-                err: Vec::new(),
-                markers: true,
-                color: 0,
-            },
-            plots::Series {
-                label: "SGLD, all data".into(),
-                points: flat(base),
-                err: Vec::new(),
-                markers: false,
-                color: 1,
-            },
-            plots::Series {
-                label: "exact draws (noise floor)".into(),
-                points: flat(floor),
-                err: Vec::new(),
-                markers: false,
-                color: 2,
-            },
-        ],
+        &series,
     )?;
     print!("{md}");
     Ok(())
