@@ -85,7 +85,11 @@ pub const FIGURES: &[(&str, &str)] = &[
     ),
     (
         "sgld-shards",
-        "DSGLD's delayed-communication bias on two non-IID shards of a linear regression (samplers-b §4.3): Gaussian W2 to the exact posterior vs local steps τ = 1…1000, against SGLD on all the data",
+        "DSGLD's delayed-communication bias on two non-IID shards of a linear regression and FSGLD's correction (samplers-b §4.3): Gaussian W2 to the exact posterior vs local steps τ = 1…1000, against SGLD on all the data",
+    ),
+    (
+        "sgld-logistic",
+        "DSGLD vs FSGLD (Laplace and moment surrogates) on a Bayesian logistic regression sorted by label into two shards: Gaussian W2 to a MALA reference vs local steps τ = 1…1000, against SGLD on all the data",
     ),
     (
         "w2-noise-floor",
@@ -115,7 +119,8 @@ pub fn run(name: &str, out: &Path) -> Result<(), BenchError> {
         "admm-bias" => crate::admm_figures::bias,
         "admm-logreg" => crate::admm_figures::logreg,
         "sgld-mixture" => crate::sgld_figures::mixture,
-        "sgld-shards" => crate::sgld_figures::shards,
+        "sgld-shards" => crate::sgld_shards::linear,
+        "sgld-logistic" => crate::sgld_shards::logistic,
         other => {
             return Err(BenchError::UnknownName {
                 what: "figure",

@@ -32,6 +32,7 @@ pub mod reference;
 pub mod registry;
 pub mod report;
 mod sgld_figures;
+mod sgld_shards;
 mod snf_figures;
 pub mod spec;
 pub mod suite;

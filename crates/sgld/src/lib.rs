@@ -22,4 +22,4 @@ pub use plugin::samplers;
 pub use precondition::Preconditioner;
 pub use schedule::Schedule;
 pub use sgld::{Sgld, SgldInfo, SgldState};
-pub use surrogate::{Conducive, Gaussian, Precision, Surrogate};
+pub use surrogate::{Center, Conducive, Gaussian, Precision, Surrogate};

@@ -14,7 +14,7 @@ use sampo_core::rng::{StreamRng, stream};
 use sampo_core::{FiniteSumTarget, GradTarget, Kernel, Target};
 use sampo_langevin::{Ula, UlaConfig};
 use sampo_sgld::surrogate::{self, FitSettings};
-use sampo_sgld::{Conducive, FsgldConfig, Precision, Sgld, Surrogate, Visits};
+use sampo_sgld::{Center, Conducive, FsgldConfig, Precision, Sgld, Surrogate, Visits};
 use sampo_targets::LinearRegression;
 
 const SHARD: usize = 4;
@@ -118,8 +118,32 @@ fn laplace_surrogates_are_the_local_posteriors() {
             surrogate::fit(&t, &ranges(), &laplace, settings()).unwrap(),
         ),
         (
-            "Newton",
-            surrogate::fit(&General(target()), &ranges(), &laplace, settings()).unwrap(),
+            "Newton, expanded at the local MAPs",
+            surrogate::fit(
+                &General(target()),
+                &ranges(),
+                &Surrogate::Laplace {
+                    center: Center::LocalMap,
+                    precision: Precision::Full,
+                    variance_floor: 0.0,
+                },
+                settings(),
+            )
+            .unwrap(),
+        ),
+        (
+            "Newton, expanded at the global MAP",
+            surrogate::fit(
+                &General(target()),
+                &ranges(),
+                &Surrogate::Laplace {
+                    center: Center::GlobalMap,
+                    precision: Precision::Full,
+                    variance_floor: 0.0,
+                },
+                settings(),
+            )
+            .unwrap(),
         ),
     ] {
         for (s, q) in fitted.iter().enumerate() {
@@ -152,10 +176,12 @@ fn conducive_terms_have_zero_mean_over_the_visits() {
     let fits = [
         Surrogate::default(),
         Surrogate::Laplace {
+            center: Center::LocalMap,
             precision: Precision::Diagonal,
             variance_floor: 0.3,
         },
         Surrogate::Laplace {
+            center: Center::GlobalMap,
             precision: Precision::Full,
             variance_floor: 0.3,
         },
@@ -310,6 +336,7 @@ fn fsgld_bad_configs_name_the_field() {
         &t,
         FsgldConfig {
             surrogate: Surrogate::Laplace {
+                center: Center::LocalMap,
                 precision: Precision::Full,
                 variance_floor: -1.0,
             },
@@ -337,4 +364,84 @@ fn fsgld_bad_configs_name_the_field() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("floor"), "{e}");
+}
+
+/// A 3-D logistic regression over 60 points whose labels are sorted (the first half
+/// mostly zeros): non-quadratic shards with distinct local MAPs.
+fn logistic() -> sampo_targets::LogisticRegression {
+    let mut r = stream(8, 0);
+    let (mut rows, mut y) = (Vec::new(), Vec::new());
+    for i in 0..60 {
+        let mut a = vec![1.0];
+        a.extend((0..2).map(|_| sampo_core::rng::standard_normal(&mut r)));
+        rows.push(a);
+        y.push(f64::from(u8::from(i >= 25)));
+    }
+    sampo_targets::LogisticRegression::new(sampo_targets::Design::new(&rows, &y).unwrap(), 3.0)
+        .unwrap()
+}
+
+/// `Σ_s ∇log q_s(x)` for the fitted surrogates.
+fn surrogate_sum(q: &[sampo_sgld::Gaussian], x: &[f64]) -> Vec<f64> {
+    let mut sum = vec![0.0; x.len()];
+    let mut g = vec![0.0; x.len()];
+    for s in q {
+        s.grad(x, &mut g);
+        sum.iter_mut().zip(&g).for_each(|(a, v)| *a += v);
+    }
+    sum
+}
+
+#[test]
+fn laplace_centres_are_where_the_expansion_is_exact() {
+    // A Laplace surrogate is the first-order expansion of ∇log π_s at its centre: at
+    // the local MAP it vanishes there; at the global MAP θ̂ the surrogates sum to
+    // ∇log π(θ̂) = 0, so FSGLD's mean drift at θ̂ is exact.
+    let t = logistic();
+    let ranges = [(0, 30), (30, 60)];
+    let at = |center| Surrogate::Laplace {
+        center,
+        precision: Precision::Full,
+        variance_floor: 0.0,
+    };
+    let local = surrogate::fit(&t, &ranges, &at(Center::LocalMap), settings()).unwrap();
+    let global = surrogate::fit(&t, &ranges, &at(Center::GlobalMap), settings()).unwrap();
+    // The local MAPs θ̂_s = Λ_s⁻¹ b_s, and the global MAP by Newton on the sum.
+    let solve2 = |q: &sampo_sgld::Gaussian| {
+        let chol = sampo_targets::linalg::Cholesky::new("Λ", &q.precision, 3).unwrap();
+        let mut m = q.b.clone();
+        chol.solve_in_place(&mut m);
+        m
+    };
+    let mut g = vec![0.0; 3];
+    for (s, q) in local.iter().enumerate() {
+        let mode = solve2(q);
+        // ∇log π_s at the local mode: (1/S)∇log p + Σ_{i∈s} ∇log p(y_i | θ).
+        t.log_prior_grad(&mode, &mut g);
+        g.iter_mut().for_each(|v| *v *= 0.5);
+        for i in ranges[s].0..ranges[s].1 {
+            t.log_term_grad_add(i, &mode, &mut g);
+        }
+        assert!(
+            g.iter().all(|v| v.abs() < 1e-6),
+            "shard {s}: ∇log π_s = {g:?}"
+        );
+    }
+    let pooled = sampo_sgld::Gaussian {
+        b: (0..3).map(|i| global[0].b[i] + global[1].b[i]).collect(),
+        precision: (0..9)
+            .map(|i| global[0].precision[i] + global[1].precision[i])
+            .collect(),
+    };
+    let map = solve2(&pooled);
+    t.log_density_grad(&map, &mut g);
+    assert!(g.iter().all(|v| v.abs() < 1e-6), "∇log π(θ̂) = {g:?}");
+    let sum = surrogate_sum(&global, &map);
+    assert!(
+        sum.iter().all(|v| v.abs() < 1e-6),
+        "Σ ∇log q_s(θ̂) = {sum:?}"
+    );
+    // The local-MAP surrogates are not exact at θ̂ (the shards disagree).
+    let off = surrogate_sum(&local, &map);
+    assert!(off.iter().any(|v| v.abs() > 1e-2), "{off:?}");
 }
