@@ -481,6 +481,13 @@ fn sgld_is_pinned() {
             &GOLDEN_PSGLD[..],
         ),
         (
+            // The mode (two passes over the 40 points) and the gradient there (one)
+            // leave 65 of the 80 data terms per sample: 8 steps of 2 × 4 per chain.
+            "sgld-cv",
+            "kind = \"sgld\"\nstep_size = 0.01\nbatch_size = 4\ncontrol_variate = \"map\"",
+            &GOLDEN_SGLD_CV[..],
+        ),
+        (
             "dsgld, categorical",
             "kind = \"dsgld\"\nstep_size = 0.01\nbatch_size = 4\nlocal_steps = 3\n\
              visits = \"categorical\"",
@@ -526,6 +533,12 @@ const GOLDEN_DSGLD_SHARDS: [f64; 4] = [
     -0.23730452540425542,
     -1.3159246342050444,
     -2.2280485197849305,
+];
+const GOLDEN_SGLD_CV: [f64; 4] = [
+    -0.41487056579723314,
+    -0.6506678992218445,
+    -0.5164507145642917,
+    -1.163995893959203,
 ];
 const GOLDEN_FSGLD: [f64; 4] = [
     -0.30292682125372467,

@@ -2,8 +2,9 @@
 //!
 //! - [`Sgld`]: SGLD (Welling & Teh 2011) with minibatch gradients of a
 //!   [`sampo_core::FiniteSumTarget`], a constant or polynomially decaying step
-//!   ([`Schedule`]) and optional RMSprop preconditioning (pSGLD, Li et al. 2016,
-//!   [`Preconditioner`]).
+//!   ([`Schedule`]), optional RMSprop preconditioning (pSGLD, Li et al. 2016,
+//!   [`Preconditioner`]) and optional control variates (SGLD-CV, Baker et al. 2019,
+//!   [`ControlVariate`]).
 //! - [`Sgld::dsgld`]: distributed SGLD (Ahn, Shahbaba & Welling 2014), chains visiting
 //!   contiguous shards for `local_steps` steps each (in process).
 //! - [`Sgld::fsgld`]: federated SGLD (El Mekkaoui et al. 2021), DSGLD plus the
@@ -11,13 +12,14 @@
 //! - [`samplers`]: the registry entries `sgld`, `dsgld` and `fsgld`.
 
 pub mod config;
+mod mode;
 pub mod plugin;
 pub mod precondition;
 pub mod schedule;
 pub mod sgld;
 pub mod surrogate;
 
-pub use config::{DsgldConfig, FsgldConfig, SgldConfig, Visits};
+pub use config::{ControlVariate, DsgldConfig, FsgldConfig, SgldConfig, Visits};
 pub use plugin::samplers;
 pub use precondition::Preconditioner;
 pub use schedule::Schedule;

@@ -14,12 +14,13 @@
 //! is used once and ĝ is the exact gradient, so SGLD with a constant step is ULA step
 //! for step (the same stream: no index is drawn, then d normals, as ULA draws).
 //!
-//! **Cost.** n data terms per step (N with the full batch); the prior is free. `init`
-//! evaluates nothing: every step computes its own gradient at the current position.
+//! **Cost.** n data terms per step (N with the full batch; 2n with SGLD-CV's control
+//! variate, [`crate::ControlVariate`]); the prior is free. `init` evaluates nothing:
+//! every step computes its own gradient at the current position.
 //!
 //! **RNG use per step:** n indices (when n < N), then d standard normals.
 
-use crate::config::{DsgldConfig, FsgldConfig, SgldConfig, Visits};
+use crate::config::{ControlVariate, DsgldConfig, FsgldConfig, SgldConfig, Visits};
 use crate::precondition::Preconditioner;
 use crate::surrogate::{self, Conducive, FitSettings};
 use rand::RngExt;
@@ -36,6 +37,17 @@ pub struct Sgld<T> {
     sharding: Option<Sharding>,
     /// FSGLD's conducive terms, one per shard.
     conducive: Option<Conducive>,
+    /// SGLD-CV's centre.
+    centre: Option<Centre>,
+}
+
+/// SGLD-CV's centre θ̂ (the posterior mode) with `log π̃(θ̂)` and `∇log π̃(θ̂)` over all
+/// the data, computed once.
+#[derive(Debug, Clone)]
+struct Centre {
+    x: Vec<f64>,
+    value: f64,
+    grad: Vec<f64>,
 }
 
 /// DSGLD's shards and visits (Ahn, Shahbaba & Welling 2014, §3): shard s holds the
@@ -72,12 +84,27 @@ impl<T: FiniteSumTarget> Sgld<T> {
         if target.dim() == 0 {
             return Err(CoreError::invalid("target dimension", 0, "must be >= 1"));
         }
+        // SGLD-CV: the mode (Newton passes) and one full gradient there, counted.
+        let centre = match config.control_variate {
+            ControlVariate::None => None,
+            ControlVariate::Map => {
+                let all = sampo_distributed::shard::Shard {
+                    terms: 0..n_terms,
+                    prior_weight: 1.0,
+                };
+                let x = crate::mode::map(&target, &all, "control_variate", "map", "the posterior")?;
+                let mut grad = vec![0.0; x.len()];
+                let value = target.full_log_density_grad(&x, &mut grad);
+                Some(Centre { x, value, grad })
+            }
+        };
         Ok(Sgld {
             target,
             config,
             n_terms,
             sharding: None,
             conducive: None,
+            centre,
         })
     }
 
@@ -136,6 +163,20 @@ impl<T: FiniteSumTarget> Sgld<T> {
     /// FSGLD's conducive terms (`None` for SGLD and DSGLD).
     pub fn conducive(&self) -> Option<&Conducive> {
         self.conducive.as_ref()
+    }
+
+    /// Data terms per step: the batch, twice with a control variate.
+    fn terms_per_step(&self) -> EvalCounts {
+        let batches = if self.centre.is_some() { 2 } else { 1 };
+        EvalCounts {
+            data_terms: (batches * self.config.batch_size) as u64,
+            ..EvalCounts::ZERO
+        }
+    }
+
+    /// SGLD-CV's centre θ̂ (`None` without a control variate).
+    pub fn centre(&self) -> Option<&[f64]> {
+        self.centre.as_ref().map(|c| c.x.as_slice())
     }
 
     /// The configuration.
@@ -304,6 +345,17 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
                 log_density_estimate = lp + c * (log_density_estimate - lp);
             }
         }
+        // SGLD-CV: ĝ_B(x) − ĝ_B(θ̂) + ∇log π̃(θ̂) on the same batch (the noise buffer
+        // holds ĝ_B(θ̂) until the normals are drawn).
+        if let Some(c) = &self.centre {
+            let at_centre =
+                self.target
+                    .minibatch_log_density_grad(&c.x, &s.batch, &mut s.noise, &mut s.sum);
+            for ((g, b), f) in s.grad.iter_mut().zip(&s.noise).zip(&c.grad) {
+                *g += f - b;
+            }
+            log_density_estimate += c.value - at_centre;
+        }
         // FSGLD: ĝ + c_s(x), the current shard's conducive term (no data term).
         if let Some(c) = &self.conducive {
             c.add(state.shard, &state.x, &mut s.grad);
@@ -343,10 +395,7 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         Ok(SgldInfo {
             step_size: h,
             log_density_estimate,
-            evaluations: EvalCounts {
-                data_terms: n as u64,
-                ..EvalCounts::ZERO
-            },
+            evaluations: self.terms_per_step(),
         })
     }
 
@@ -359,10 +408,7 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
     }
 
     fn step_cost(&self) -> Option<EvalCounts> {
-        Some(EvalCounts {
-            data_terms: self.config.batch_size as u64,
-            ..EvalCounts::ZERO
-        })
+        Some(self.terms_per_step())
     }
 
     fn init_cost(&self) -> Option<EvalCounts> {

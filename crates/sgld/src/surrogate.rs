@@ -50,8 +50,6 @@
 use rand::RngExt;
 use sampo_core::rng::{self, StreamRng};
 use sampo_core::{CoreError, FiniteSumTarget, validate};
-use sampo_distributed::DistributedError;
-use sampo_distributed::prox::{self, NewtonScratch};
 use sampo_distributed::shard::Shard;
 use sampo_targets::linalg::Cholesky;
 use serde::{Deserialize, Serialize};
@@ -61,11 +59,6 @@ fn default_fit_steps() -> u64 {
     // to a few per cent on the posteriors of the issue's experiments.
     2000
 }
-
-/// Newton steps allowed for a local MAP. The damped phase needs about
-/// `(F(x₀) − F*)/0.05` steps and the quadratic phase a handful (Nesterov 2004,
-/// §4.1.5); 100 is far above what the regressions here take (under 15).
-const MAX_NEWTON_STEPS: usize = 100;
 
 /// Salt for the moment fits' streams, so they differ from the chains' streams.
 const FIT_SALT: u64 = 0xF5_617D;
@@ -234,7 +227,13 @@ pub fn fit<T: FiniteSumTarget + ?Sized>(
                 terms: 0..t.n_terms(),
                 prior_weight: 1.0,
             };
-            Some(map(t, &all, "the posterior", d)?)
+            Some(crate::mode::map(
+                t,
+                &all,
+                "surrogate",
+                "laplace",
+                "the posterior",
+            )?)
         }
         _ => None,
     };
@@ -255,56 +254,6 @@ pub fn fit<T: FiniteSumTarget + ?Sized>(
         .collect()
 }
 
-/// Maps a Hessian-less target's error to the fix, and any other to `what`'s solve.
-fn named(what: &str) -> impl Fn(DistributedError) -> CoreError + '_ {
-    move |e| match e {
-        DistributedError::Core(CoreError::Unsupported { .. }) => CoreError::invalid(
-            "surrogate",
-            "laplace",
-            "needs the target's Hessian (FiniteSumTarget::log_term_hessian_add), which \
-             this target does not provide: use surrogate = { kind = \"moments\" }",
-        ),
-        other => CoreError::invalid("surrogate", "laplace", format!("{what}'s MAP: {other}")),
-    }
-}
-
-/// The MAP of `exp(−f)` for `f` the shard's negative log density, by damped Newton
-/// from 0; `what` names it in errors.
-fn map<T: FiniteSumTarget + ?Sized>(
-    t: &T,
-    shard: &Shard,
-    what: &str,
-    d: usize,
-) -> Result<Vec<f64>, CoreError> {
-    let mut x = vec![0.0; d];
-    let mut scratch = NewtonScratch::new(d);
-    let zero = vec![0.0; d];
-    let solve = prox::newton(
-        shard,
-        t,
-        &zero,
-        0.0,
-        &zero,
-        MAX_NEWTON_STEPS,
-        &mut x,
-        &mut scratch,
-    )
-    .map_err(named(what))?;
-    if !solve.converged() {
-        return Err(CoreError::invalid(
-            "surrogate",
-            "laplace",
-            format!(
-                "{what}'s MAP: Newton's method did not converge in {} steps \
-                 (decrement {:e}); the density may be improper or multimodal: \
-                 use surrogate = {{ kind = \"moments\" }}",
-                solve.steps, solve.decrement
-            ),
-        ));
-    }
-    Ok(x)
-}
-
 /// The Laplace fit in (b, Λ) form, before the floor and the diagonal ([`finish`]):
 /// `Λ = −∇²log π_s(c)`, `b = ∇log π_s(c) + Λc` at the centre c: the local MAP, or
 /// `global` when given.
@@ -322,17 +271,19 @@ fn laplace<T: FiniteSumTarget + ?Sized>(
         return shard
             .quadratic(t, d)
             .map(|(a, b)| (b, a))
-            .map_err(named(&what));
+            .map_err(crate::mode::named("surrogate", "laplace", &what));
     }
     let x = match global {
         Some(g) => g.to_vec(),
-        None => map(t, shard, &what, d)?,
+        None => crate::mode::map(t, shard, "surrogate", "laplace", &what)?,
     };
     // f_s = −log π_s: ∇log π_s = −∇f_s, Λ = ∇²f_s.
     let mut grad = vec![0.0; d];
     shard.value_grad(t, &x, &mut grad);
     let mut hess = vec![0.0; d * d];
-    shard.hessian(t, &x, &mut hess).map_err(named(&what))?;
+    shard
+        .hessian(t, &x, &mut hess)
+        .map_err(crate::mode::named("surrogate", "laplace", &what))?;
     let b = (0..d)
         .map(|i| -grad[i] + (0..d).map(|j| hess[i * d + j] * x[j]).sum::<f64>())
         .collect();

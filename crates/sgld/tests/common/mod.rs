@@ -44,8 +44,12 @@ pub fn data() -> (Vec<Vec<f64>>, Vec<f64>) {
 }
 
 pub fn target() -> LinearRegression {
-    let (rows, y) = data();
-    LinearRegression::new(Design::new(&rows, &y).unwrap(), SIGMA, PRIOR_STD).unwrap()
+    target_of(&data())
+}
+
+/// The regression on `(rows, y)` (noise σ = SIGMA, prior std PRIOR_STD).
+pub fn target_of((rows, y): &(Vec<Vec<f64>>, Vec<f64>)) -> LinearRegression {
+    LinearRegression::new(Design::new(rows, y).unwrap(), SIGMA, PRIOR_STD).unwrap()
 }
 
 pub type M2 = [[f64; 2]; 2];
@@ -62,7 +66,11 @@ pub fn mul(a: &M2, b: &M2) -> M2 {
 
 /// Every term's `(A_i, b_i)`: `−log p(y_i | x) = ½xᵀA_i x − b_iᵀx + const`.
 pub fn terms() -> (Vec<M2>, Vec<[f64; 2]>) {
-    let (rows, y) = data();
+    terms_of(&data())
+}
+
+/// [`terms`] of the regression on `(rows, y)`.
+pub fn terms_of((rows, y): &(Vec<Vec<f64>>, Vec<f64>)) -> (Vec<M2>, Vec<[f64; 2]>) {
     let a_i: Vec<M2> = rows
         .iter()
         .map(|r| {
@@ -77,7 +85,7 @@ pub fn terms() -> (Vec<M2>, Vec<[f64; 2]>) {
         .collect();
     let b_i: Vec<[f64; 2]> = rows
         .iter()
-        .zip(&y)
+        .zip(y)
         .map(|(r, v)| [r[0] * v / (SIGMA * SIGMA), r[1] * v / (SIGMA * SIGMA)])
         .collect();
     (a_i, b_i)
@@ -100,7 +108,21 @@ pub fn exact_moments_on(
     x0: [f64; 2],
     steps: u64,
 ) -> ([f64; 2], M2) {
-    let (a_i, b_i) = terms();
+    exact_moments_of(&terms(), n, h, set, scale, linear, x0, steps)
+}
+
+/// [`exact_moments_on`] for the terms `(A_i, b_i)` given (SGLD-CV's recentred ones).
+#[allow(clippy::too_many_arguments)]
+pub fn exact_moments_of(
+    (a_i, b_i): &(Vec<M2>, Vec<[f64; 2]>),
+    n: usize,
+    h: impl Fn(u64) -> f64,
+    set: impl Fn(u64) -> std::ops::Range<usize>,
+    scale: impl Fn(u64) -> f64,
+    linear: impl Fn(u64) -> ([f64; 2], M2),
+    x0: [f64; 2],
+    steps: u64,
+) -> ([f64; 2], M2) {
     let p0 = 1.0 / (PRIOR_STD * PRIOR_STD);
     let (mut m, mut s) = (x0, [[0.0; 2]; 2]);
     for t in 0..steps {
