@@ -44,7 +44,7 @@ fn main() {
         LogisticRegression::new(Design::new(&rows, &y).expect("valid"), 1.0).expect("valid");
     let kernel = Sgld::new(&target, SgldConfig::new(1e-4, 32)).expect("valid");
     let mut times = Vec::new();
-    let mut mean = vec![0.0; D];
+    let mut mean = [0.0; D];
     for rep in 0..repeat {
         let mut r = rng::stream(rep as u64, 0);
         let (mut state, _) = kernel.init(&[0.0; D], &mut r).expect("finite start");

@@ -10,12 +10,14 @@
 //! surrogates once per run, before the chains start; the fit's data terms come out of
 //! the budget ([`sampo_core::plugin::Job::after_setup`]) and are reported with the
 //! run's ([`Outcome::with_setup`]; a resumed run refits, deterministically).
+//! With a decaying step the output is weighted: each draw by the sum of the steps it
+//! stands for ([`crate::Schedule::window_log_weight`]).
 
 use crate::{DsgldConfig, FsgldConfig, Sgld, SgldConfig};
 use sampo_core::plugin::{
     Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
 };
-use sampo_core::{CoreError, CostUnit, EvalSource, Outcome};
+use sampo_core::{CoreError, CostUnit, EvalSource, Kernel, Outcome};
 use std::time::Instant;
 
 /// Steps between observer calls (Ctrl-C answers within a fraction of a second).
@@ -71,9 +73,29 @@ impl Sampler for SgldSampler {
         };
         let setup = target.counter().counts().since(&before);
         let wall = clock.elapsed().as_secs_f64();
-        Ok(control
-            .run_chains(&kernel, &job.after_setup(setup)?, &target, SEGMENT)?
-            .with_setup(setup, wall))
+        let job = job.after_setup(setup)?;
+        let out = control
+            .run_chains(&kernel, &job, &target, SEGMENT)?
+            .with_setup(setup, wall);
+        let schedule = kernel.config().schedule;
+        match out {
+            Outcome::Finished(mut run) if !schedule.is_constant() => {
+                // Step-weighted draws (Welling & Teh 2011, §4): the plan run_chains
+                // used fixes the step after which each draw was kept.
+                let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
+                let per = run.draws_per_chain as u64;
+                let h0 = kernel.config().step_size;
+                let weights = (0..run.samples.len() as u64)
+                    .map(|r| {
+                        let s = plan.warmup + (r % per + 1) * plan.thin;
+                        schedule.window_log_weight(h0, s, plan.thin)
+                    })
+                    .collect();
+                run.log_weights = Some(weights);
+                Ok(Outcome::Finished(run))
+            }
+            other => Ok(other),
+        }
     }
 }
 

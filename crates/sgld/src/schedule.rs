@@ -6,7 +6,9 @@
 //! meets both for γ ∈ (0.5, 1]. We write it as `h_t = h₀ (1 + t/b)^{−γ}`, the same
 //! family with `a = h₀ b^γ`, so that `step_size` stays the first step in either
 //! schedule. With a constant step the chain is stationary at a biased law (O(h) in
-//! W2 for smooth, strongly log-concave targets), as ULA is.
+//! W2 for smooth, strongly log-concave targets), as ULA is. With a decaying step the
+//! registry's samplers weight each kept draw by the steps it stands for
+//! ([`Schedule::window_log_weight`]).
 
 use sampo_core::{CoreError, validate};
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,20 @@ impl Schedule {
             Schedule::Constant => h0,
             Schedule::Polynomial { b, gamma } => h0 * (1.0 + t as f64 / b).powf(-gamma),
         }
+    }
+
+    /// Whether every step is the same (then draws need no weights).
+    pub fn is_constant(&self) -> bool {
+        matches!(self, Schedule::Constant)
+    }
+
+    /// `ln Σ_{u = s−thin+1}^{s} h_u`: the log weight of the draw kept after step s
+    /// (1-based, so the draw is x_s) that stands for the `thin` positions since the
+    /// last kept one. Welling & Teh (2011, §4) estimate `E f ≈ Σ_t h_t f(x_t) / Σ_t h_t`,
+    /// x_t weighted by the step taken from it; a kept draw carries its window's sum.
+    pub fn window_log_weight(&self, h0: f64, s: u64, thin: u64) -> f64 {
+        let first = s + 1 - thin.min(s);
+        (first..=s).map(|u| self.at(h0, u)).sum::<f64>().ln()
     }
 
     /// Checks the fields (names as in TOML: `schedule.b`, `schedule.gamma`).

@@ -407,7 +407,7 @@ fn finish(
             let lam = if diagonal {
                 let mut lam = vec![0.0; d * d];
                 for i in 0..d {
-                    if !(cov[i * d + i] > 0.0) {
+                    if cov[i * d + i].is_nan() || cov[i * d + i] <= 0.0 {
                         return Err(bad(format!(
                             "the local chain's variance of x[{i}] is {}: set \
                              surrogate.variance_floor > 0",

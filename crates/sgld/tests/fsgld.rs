@@ -7,6 +7,9 @@
 //! `c_s(x) = k_s − K_s x`, `k_s = Σ_r b_r − 2 b_s`, `K_s = Σ_r Λ_r − 2 Λ_s`, computed
 //! here from the data, independently of the crate.
 
+// Index loops over coordinates mirror the closed forms.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::*;

@@ -11,6 +11,9 @@
 //! and the control variate removes most of the minibatch noise: at n = 1 the exact
 //! variances of SGLD and SGLD-CV then differ by far more than the Monte Carlo error.
 
+// Index loops over coordinates mirror the closed forms.
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use common::*;
