@@ -91,19 +91,36 @@ pub fn newton<T: FiniteSumTarget + ?Sized>(
     s: &mut NewtonScratch,
 ) -> Result<Solve, DistributedError> {
     let d = x.len();
+    newton_with(max_steps, x, s, |x, grad, hess| {
+        shard.value_grad(t, x, grad);
+        for i in 0..d {
+            grad[i] += p[i] + two_rho_m * x[i] - two_rho_s[i];
+        }
+        shard.hessian(t, x, hess)?;
+        for i in 0..d {
+            hess[i * d + i] += two_rho_m;
+        }
+        Ok(())
+    })
+}
+
+/// The damped Newton iteration of [`newton`] (module docs) on any strongly convex
+/// F: `eval(x, grad, hess)` writes `∇F(x)` and `∇²F(x)` (row-major). Used where the
+/// gradient and Hessian are sums over shards on several processes (FSGLD's global
+/// mode), so that every process takes the same steps.
+pub fn newton_with(
+    max_steps: usize,
+    x: &mut [f64],
+    s: &mut NewtonScratch,
+    mut eval: impl FnMut(&[f64], &mut [f64], &mut [f64]) -> Result<(), DistributedError>,
+) -> Result<Solve, DistributedError> {
+    let d = x.len();
     let mut out = Solve {
         decrement: f64::INFINITY,
         steps: 0,
     };
     while out.steps < max_steps && !out.converged() {
-        shard.value_grad(t, x, &mut s.grad);
-        for i in 0..d {
-            s.grad[i] += p[i] + two_rho_m * x[i] - two_rho_s[i];
-        }
-        shard.hessian(t, x, &mut s.hess)?;
-        for i in 0..d {
-            s.hess[i * d + i] += two_rho_m;
-        }
+        eval(x, &mut s.grad, &mut s.hess)?;
         let chol = Cholesky::new("the proximal Hessian", &s.hess, d)
             .map_err(|e| DistributedError::invalid("target", "Hessian", e.to_string()))?;
         s.dir.copy_from_slice(&s.grad);

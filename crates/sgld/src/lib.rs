@@ -9,6 +9,9 @@
 //!   contiguous shards for `local_steps` steps each (in process).
 //! - [`Sgld::fsgld`]: federated SGLD (El Mekkaoui et al. 2021), DSGLD plus the
 //!   conducive gradient of per-shard Gaussian surrogates ([`surrogate`]).
+//! - [`Workers`]: DSGLD and FSGLD with the shards on the workers of a
+//!   [`sampo_distributed::Network`] (in process or MPI) and the chains travelling
+//!   between them.
 //! - [`samplers`]: the registry entries `sgld`, `dsgld` and `fsgld`.
 
 pub mod config;
@@ -18,6 +21,7 @@ pub mod precondition;
 pub mod schedule;
 pub mod sgld;
 pub mod surrogate;
+pub mod workers;
 
 pub use config::{ControlVariate, DsgldConfig, FsgldConfig, SgldConfig, Visits};
 pub use plugin::samplers;
@@ -25,3 +29,4 @@ pub use precondition::Preconditioner;
 pub use schedule::Schedule;
 pub use sgld::{Sgld, SgldInfo, SgldState};
 pub use surrogate::{Center, Conducive, Gaussian, Precision, Surrogate};
+pub use workers::{Workers, WorkersState};

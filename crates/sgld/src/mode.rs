@@ -11,6 +11,7 @@
 
 use sampo_core::{CoreError, FiniteSumTarget};
 use sampo_distributed::DistributedError;
+use sampo_distributed::network::Network;
 use sampo_distributed::prox::{self, NewtonScratch};
 use sampo_distributed::shard::Shard;
 
@@ -75,6 +76,56 @@ pub(crate) fn map<T: FiniteSumTarget + ?Sized>(
         &mut x,
         &mut scratch,
     )
+    .map_err(named(field, value, what))?;
+    if !solve.converged() {
+        return Err(CoreError::invalid(
+            field,
+            value,
+            format!(
+                "{what}'s mode: Newton's method did not converge in {} steps \
+                 (decrement {:e}); the density may be improper or multimodal",
+                solve.steps, solve.decrement
+            ),
+        ));
+    }
+    Ok(x)
+}
+
+/// The full posterior's mode from its shards (terms and prior shares summing to
+/// `−log π̃`), each process evaluating the shards of its agents on `net`: every
+/// damped Newton step gathers the shards' gradients and Hessians (d + d² floats each)
+/// and sums them in shard order, so that every process takes the same steps, and
+/// the same as in process.
+pub(crate) fn global_map<T: FiniteSumTarget + ?Sized>(
+    t: &T,
+    shards: &[Shard],
+    net: &mut dyn Network,
+) -> Result<Vec<f64>, CoreError> {
+    let (field, value, what) = ("surrogate", "laplace", "the posterior");
+    let d = t.dim();
+    let m = d + d * d;
+    let local = net.local();
+    let mut rows = vec![0.0; local.len() * m];
+    let mut all = vec![0.0; shards.len() * m];
+    let mut x = vec![0.0; d];
+    let mut scratch = NewtonScratch::new(d);
+    let solve = prox::newton_with(MAX_NEWTON_STEPS, &mut x, &mut scratch, |x, grad, hess| {
+        for (row, s) in rows.chunks_exact_mut(m).zip(local.clone()) {
+            let (g, h) = row.split_at_mut(d);
+            shards[s].value_grad(t, x, g);
+            // Every process has the same target, so a Hessian-less one fails here on
+            // every process alike, before the gather.
+            shards[s].hessian(t, x, h)?;
+        }
+        net.gather(m, &rows, &mut all)?;
+        grad.iter_mut().for_each(|v| *v = 0.0);
+        hess.iter_mut().for_each(|v| *v = 0.0);
+        for row in all.chunks_exact(m) {
+            grad.iter_mut().zip(&row[..d]).for_each(|(a, v)| *a += v);
+            hess.iter_mut().zip(&row[d..]).for_each(|(a, v)| *a += v);
+        }
+        Ok(())
+    })
     .map_err(named(field, value, what))?;
     if !solve.converged() {
         return Err(CoreError::invalid(

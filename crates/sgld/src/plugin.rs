@@ -13,11 +13,12 @@
 //! With a decaying step the output is weighted: each draw by the sum of the steps it
 //! stands for ([`crate::Schedule::window_log_weight`]).
 
-use crate::{DsgldConfig, FsgldConfig, Sgld, SgldConfig};
+use crate::{DsgldConfig, FsgldConfig, Sgld, SgldConfig, Workers};
 use sampo_core::plugin::{
-    Control, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table, to_table,
+    Control, FiniteSumView, Job, Needs, Sampler, SamplerEntry, Table, TargetRef, from_table,
+    to_table,
 };
-use sampo_core::{CoreError, CostUnit, EvalSource, Kernel, Outcome};
+use sampo_core::{CoreError, CostUnit, EvalSource, Kernel, Outcome, Runner};
 use std::time::Instant;
 
 /// Steps between observer calls (Ctrl-C answers within a fraction of a second).
@@ -27,6 +28,12 @@ enum Config {
     Sgld(SgldConfig),
     Dsgld(DsgldConfig),
     Fsgld(FsgldConfig),
+}
+
+/// A run's kernel: independent SGLD chains, or DSGLD/FSGLD chains on workers.
+enum Built<'t> {
+    Chains(Sgld<&'t FiniteSumView<'t>>),
+    Workers(Workers<'static, &'t FiniteSumView<'t>>),
 }
 
 struct SgldSampler {
@@ -66,25 +73,40 @@ impl Sampler for SgldSampler {
         let t = target.finite_sum()?;
         let before = target.counter().counts();
         let clock = Instant::now();
-        let kernel = match &self.config {
-            Config::Sgld(c) => Sgld::new(&t, c.clone())?,
-            Config::Dsgld(c) => Sgld::dsgld(&t, c.clone())?,
-            Config::Fsgld(c) => Sgld::fsgld(&t, c.clone(), job.seed)?,
+        // DSGLD and FSGLD run on workers (in process, or MPI when the program chose
+        // it); FSGLD's surrogates are fitted there.
+        let network = |routes| sampo_distributed::backend::network(routes);
+        let built = match &self.config {
+            Config::Sgld(c) => Built::Chains(Sgld::new(&t, c.clone())?),
+            Config::Dsgld(c) => Built::Workers(Workers::dsgld(&t, c.clone(), network)?),
+            Config::Fsgld(c) => Built::Workers(Workers::fsgld(&t, c.clone(), job.seed, network)?),
         };
-        let setup = target.counter().counts().since(&before);
+        let local_setup = target.counter().counts().since(&before);
         let wall = clock.elapsed().as_secs_f64();
+        // The budget is the whole network's: every process's setup comes out of it.
+        let (setup, chains) = match &built {
+            Built::Workers(w) => (w.sum_counts(local_setup)?, w.kernel()),
+            Built::Chains(k) => (local_setup, k),
+        };
         let job = job.after_setup(setup)?;
-        let out = control
-            .run_chains(&kernel, &job, &target, SEGMENT)?
-            .with_setup(setup, wall);
-        let schedule = kernel.config().schedule;
+        let plan = job.chain_plan(chains.init_cost(), chains.step_cost(), SEGMENT)?;
+        let schedule = chains.config().schedule;
+        let h0 = chains.config().step_size;
+        let out = match built {
+            Built::Workers(w) => {
+                let init = job.initial_positions(plan.chains, target.dim())?;
+                let w = w.keeping(&plan);
+                let runner = Runner::population(&w, plan.clone())?.count_with(target.counter());
+                control.drive(runner, &init)?.truncated(job.n)
+            }
+            Built::Chains(k) => control.run_chains(&k, &job, &target, SEGMENT)?,
+        }
+        .with_setup(local_setup, wall);
         match out {
             Outcome::Finished(mut run) if !schedule.is_constant() => {
-                // Step-weighted draws (Welling & Teh 2011, §4): the plan run_chains
-                // used fixes the step after which each draw was kept.
-                let plan = job.chain_plan(kernel.init_cost(), kernel.step_cost(), SEGMENT)?;
+                // Step-weighted draws (Welling & Teh 2011, §4): the plan fixes the
+                // step after which each draw was kept.
                 let per = run.draws_per_chain as u64;
-                let h0 = kernel.config().step_size;
                 let weights = (0..run.samples.len() as u64)
                     .map(|r| {
                         let s = plan.warmup + (r % per + 1) * plan.thin;
@@ -139,7 +161,8 @@ pub fn samplers() -> Vec<SamplerEntry> {
             name: "dsgld",
             description: "distributed SGLD (Ahn et al. 2014): chains visiting contiguous shards of a \
                       finite sum, local_steps SGLD steps per visit (round-robin or categorical), \
-                      in process; budget in data terms",
+                      the shards on workers in process or over MPI (`--network mpi`), the chains \
+                      travelling; budget in data terms",
             needs: Needs::FINITE_SUM,
             defaults: || to_table(&DsgldConfig::default()),
             build: build_dsgld,
@@ -148,7 +171,8 @@ pub fn samplers() -> Vec<SamplerEntry> {
             name: "fsgld",
             description: "federated SGLD (El Mekkaoui et al. 2021): DSGLD plus the conducive gradient \
                       of per-shard Gaussian surrogates (Laplace at the local MAP, or local SGLD \
-                      moments) fitted once per run, in process; budget in data terms",
+                      moments) fitted once per run on the workers and shared, in process or over \
+                      MPI; budget in data terms",
             needs: Needs::FINITE_SUM,
             defaults: || to_table(&FsgldConfig::default()),
             build: build_fsgld,

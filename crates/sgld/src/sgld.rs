@@ -31,12 +31,12 @@ use serde::{Deserialize, Serialize};
 /// The SGLD kernel over a finite sum `T` (pass `&target` to borrow).
 #[derive(Debug, Clone)]
 pub struct Sgld<T> {
-    target: T,
+    pub(crate) target: T,
     config: SgldConfig,
     n_terms: usize,
     sharding: Option<Sharding>,
     /// FSGLD's conducive terms, one per shard.
-    conducive: Option<Conducive>,
+    pub(crate) conducive: Option<Conducive>,
     /// SGLD-CV's centre.
     centre: Option<Centre>,
 }
@@ -183,6 +183,85 @@ impl<T: FiniteSumTarget> Sgld<T> {
     pub fn config(&self) -> &SgldConfig {
         &self.config
     }
+
+    /// The shards' term ranges (empty without sharding).
+    pub(crate) fn ranges(&self) -> &[(usize, usize)] {
+        self.sharding.as_ref().map_or(&[], |sh| &sh.ranges)
+    }
+
+    /// Shards (1 without sharding).
+    pub fn shards(&self) -> usize {
+        self.sharding.as_ref().map_or(1, |sh| sh.ranges.len())
+    }
+
+    /// Steps per visit τ (`None` without sharding).
+    pub fn local_steps(&self) -> Option<u64> {
+        self.sharding.as_ref().map(|sh| sh.local_steps)
+    }
+
+    /// Shard visits (`None` without sharding).
+    pub fn visits(&self) -> Option<Visits> {
+        self.sharding.as_ref().map(|sh| sh.visits)
+    }
+
+    /// Chain `chain`'s initial state at `x0` ([`Kernel::init`] is chain 0's). With
+    /// shards, its first visit starts now: round-robin chains start on shard
+    /// `chain mod S`, so that a population is spread evenly over the shards' workers
+    /// and moves as a whole ring ([`crate::workers`]); categorical visits draw the
+    /// shard from `rng` (one index when S > 1).
+    pub fn init_chain(
+        &self,
+        x0: &[f64],
+        rng: &mut StreamRng,
+        chain: usize,
+    ) -> Result<(SgldState, EvalCounts), CoreError> {
+        sampo_core::check_dim(&self.target, "initial position", x0)?;
+        sampo_core::validate::all_finite("initial position", x0)?;
+        let d = x0.len();
+        let v = if self.config.preconditioner.is_adaptive() {
+            ChainBuf::zeros(d)
+        } else {
+            ChainBuf::zeros(0)
+        };
+        let (shard, left) = match &self.sharding {
+            None => (0, 0),
+            Some(sh) => (sh.first(chain, rng), sh.local_steps),
+        };
+        Ok((
+            SgldState {
+                x: ChainBuf::from_slice(x0),
+                t: 0,
+                shard,
+                left,
+                v,
+                scratch: Scratch::default(),
+            },
+            EvalCounts::ZERO,
+        ))
+    }
+}
+
+impl Sharding {
+    /// The first shard of chain `chain` (see [`Sgld::init_chain`]).
+    fn first(&self, chain: usize, rng: &mut StreamRng) -> usize {
+        let count = self.ranges.len();
+        match self.visits {
+            Visits::RoundRobin => chain % count,
+            Visits::Categorical if count > 1 => rng.random_range(0..count),
+            Visits::Categorical => 0,
+        }
+    }
+
+    /// The shard after a visit to `shard` (RNG use: one index, for categorical visits
+    /// of S > 1 shards).
+    fn next(&self, shard: usize, rng: &mut StreamRng) -> usize {
+        let count = self.ranges.len();
+        match self.visits {
+            Visits::RoundRobin => (shard + 1) % count,
+            Visits::Categorical if count > 1 => rng.random_range(0..count),
+            Visits::Categorical => 0,
+        }
+    }
 }
 
 /// A chain: position, step index and the RMSprop statistics (empty without
@@ -224,6 +303,27 @@ impl SgldState {
     pub fn position(&self) -> &[f64] {
         &self.x
     }
+    /// The shard being visited, or after the last step of a visit the next one
+    /// (0 without shards).
+    pub fn shard(&self) -> usize {
+        self.shard
+    }
+    /// `(t, shard, left)`: what a travelling chain carries beside its position
+    /// ([`crate::workers`]; DSGLD has no preconditioner state).
+    pub(crate) fn counters(&self) -> (u64, usize, u64) {
+        (self.t, self.shard, self.left)
+    }
+    /// A DSGLD chain's state from its position and counters.
+    pub(crate) fn from_parts(x: &[f64], (t, shard, left): (u64, usize, u64)) -> Self {
+        SgldState {
+            x: ChainBuf::from_slice(x),
+            t,
+            shard,
+            left,
+            v: ChainBuf::zeros(0),
+            scratch: Scratch::default(),
+        }
+    }
     /// Steps taken.
     pub fn steps(&self) -> u64 {
         self.t
@@ -259,27 +359,8 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         self.target.dim()
     }
 
-    fn init(&self, x0: &[f64], _rng: &mut StreamRng) -> Result<(SgldState, EvalCounts), CoreError> {
-        sampo_core::check_dim(&self.target, "initial position", x0)?;
-        sampo_core::validate::all_finite("initial position", x0)?;
-        let d = x0.len();
-        let v = if self.config.preconditioner.is_adaptive() {
-            ChainBuf::zeros(d)
-        } else {
-            ChainBuf::zeros(0)
-        };
-        Ok((
-            SgldState {
-                x: ChainBuf::from_slice(x0),
-                t: 0,
-                // The first step starts a visit: round-robin then moves to shard 0.
-                shard: self.sharding.as_ref().map_or(0, |sh| sh.ranges.len() - 1),
-                left: 0,
-                v,
-                scratch: Scratch::default(),
-            },
-            EvalCounts::ZERO,
-        ))
+    fn init(&self, x0: &[f64], rng: &mut StreamRng) -> Result<(SgldState, EvalCounts), CoreError> {
+        self.init_chain(x0, rng, 0)
     }
 
     fn initial_tuning(&self) {}
@@ -298,19 +379,14 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
         s.grad.ensure_len(d);
         s.sum.ensure_len(d);
         s.noise.ensure_len(d);
-        // The batch's range: every term, or DSGLD's current shard (a new visit when
-        // the last one is over: RNG use, one index, only for categorical visits of
-        // S > 1 shards).
+        // The batch's range: every term, or DSGLD's current shard. A visit's next
+        // shard is chosen when it ends (below), so that a chain on workers knows
+        // where to travel; a state saved before that rule (left = 0) chooses now.
         let (lo, hi) = match &self.sharding {
             None => (0, big_n),
             Some(sh) => {
                 if state.left == 0 {
-                    let count = sh.ranges.len();
-                    state.shard = match sh.visits {
-                        Visits::RoundRobin => (state.shard + 1) % count,
-                        Visits::Categorical if count > 1 => rng.random_range(0..count),
-                        Visits::Categorical => 0,
-                    };
+                    state.shard = sh.next(state.shard, rng);
                     state.left = sh.local_steps;
                 }
                 state.left -= 1;
@@ -391,6 +467,14 @@ impl<T: FiniteSumTarget> Kernel for Sgld<T> {
                     state.x[j], state.t
                 ),
             });
+        }
+        // The visit is over: choose the next shard now (the same stream position as
+        // choosing it at the start of the next step).
+        if let Some(sh) = &self.sharding
+            && state.left == 0
+        {
+            state.shard = sh.next(state.shard, rng);
+            state.left = sh.local_steps;
         }
         Ok(SgldInfo {
             step_size: h,

@@ -50,6 +50,7 @@
 use rand::RngExt;
 use sampo_core::rng::{self, StreamRng};
 use sampo_core::{CoreError, FiniteSumTarget, validate};
+use sampo_distributed::network::{InProcess, Network, Routes};
 use sampo_distributed::shard::Shard;
 use sampo_targets::linalg::Cholesky;
 use serde::{Deserialize, Serialize};
@@ -207,49 +208,95 @@ pub struct FitSettings {
 }
 
 /// Fits every shard's surrogate (module docs); `ranges` are the shards' terms. Every
-/// data term touched is counted by a counted `t`.
+/// data term touched is counted by a counted `t`. All shards in this process:
+/// [`fit_over`] on an [`InProcess`] network.
 pub fn fit<T: FiniteSumTarget + ?Sized>(
     t: &T,
     ranges: &[(usize, usize)],
     surrogate: &Surrogate,
     settings: FitSettings,
 ) -> Result<Vec<Gaussian>, CoreError> {
+    let mut net = InProcess::new(Routes::new(vec![Vec::new(); ranges.len()]));
+    fit_over(t, ranges, surrogate, settings, &mut net)
+}
+
+/// [`fit`] with shard s on the network's agent s: each process fits the shards of
+/// its agents (the global mode, for `center = "global-map"`, by Newton steps whose
+/// gradients and Hessians are sums of the shards' terms, gathered once per step),
+/// then the surrogates are gathered, so that every process returns all S of them,
+/// the same on every process and as in process. A fit that fails on one process
+/// fails on every process, naming the shard.
+pub fn fit_over<T: FiniteSumTarget + ?Sized>(
+    t: &T,
+    ranges: &[(usize, usize)],
+    surrogate: &Surrogate,
+    settings: FitSettings,
+    net: &mut dyn Network,
+) -> Result<Vec<Gaussian>, CoreError> {
     surrogate.validate()?;
     let d = t.dim();
-    let weight = 1.0 / ranges.len() as f64;
+    let shards = local_posteriors(ranges);
     // The global MAP, for centre = "global-map" on a non-quadratic target.
     let global = match *surrogate {
         Surrogate::Laplace {
             center: Center::GlobalMap,
             ..
-        } if !t.is_quadratic() => {
-            let all = Shard {
-                terms: 0..t.n_terms(),
-                prior_weight: 1.0,
-            };
-            Some(crate::mode::map(
-                t,
-                &all,
-                "surrogate",
-                "laplace",
-                "the posterior",
-            )?)
-        }
+        } if !t.is_quadratic() => Some(crate::mode::global_map(t, &shards, net)?),
         _ => None,
     };
+    // A row per shard: a status flag (1 fitted, 0 failed here), b, then Λ.
+    let m = 1 + d + d * d;
+    let local = net.local();
+    let mut rows = vec![0.0; local.len() * m];
+    let mut failure = None;
+    for (row, s) in rows.chunks_exact_mut(m).zip(local.clone()) {
+        let fitted = match *surrogate {
+            Surrogate::Laplace { .. } => laplace(t, &shards[s], s, d, global.as_deref()),
+            Surrogate::Moments { steps, .. } => moments(t, &shards[s], s, d, steps, settings),
+        }
+        .and_then(|(b, precision)| finish(b, precision, surrogate, s, d));
+        match fitted {
+            Ok(q) => {
+                row[0] = 1.0;
+                row[1..1 + d].copy_from_slice(&q.b);
+                row[1 + d..].copy_from_slice(&q.precision);
+            }
+            Err(e) => {
+                failure.get_or_insert(e);
+            }
+        }
+    }
+    let mut all = vec![0.0; ranges.len() * m];
+    net.gather(m, &rows, &mut all)?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    all.chunks_exact(m)
+        .enumerate()
+        .map(|(s, row)| {
+            if row[0] != 1.0 {
+                return Err(CoreError::invalid(
+                    "surrogate",
+                    format!("shard {s}"),
+                    "its fit failed on another process (that process reports why)",
+                ));
+            }
+            Ok(Gaussian {
+                b: row[1..1 + d].to_vec(),
+                precision: row[1 + d..].to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// The shards' local posteriors: terms `ranges[s]` and a 1/S share of the prior.
+fn local_posteriors(ranges: &[(usize, usize)]) -> Vec<Shard> {
+    let weight = 1.0 / ranges.len() as f64;
     ranges
         .iter()
-        .enumerate()
-        .map(|(s, &(lo, hi))| {
-            let shard = Shard {
-                terms: lo..hi,
-                prior_weight: weight,
-            };
-            let (b, precision) = match *surrogate {
-                Surrogate::Laplace { .. } => laplace(t, &shard, s, d, global.as_deref())?,
-                Surrogate::Moments { steps, .. } => moments(t, &shard, s, d, steps, settings)?,
-            };
-            finish(b, precision, surrogate, s, d)
+        .map(|&(lo, hi)| Shard {
+            terms: lo..hi,
+            prior_weight: weight,
         })
         .collect()
 }

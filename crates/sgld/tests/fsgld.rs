@@ -369,21 +369,6 @@ fn fsgld_bad_configs_name_the_field() {
     assert!(e.contains("floor"), "{e}");
 }
 
-/// A 3-D logistic regression over 60 points whose labels are sorted (the first half
-/// mostly zeros): non-quadratic shards with distinct local MAPs.
-fn logistic() -> sampo_targets::LogisticRegression {
-    let mut r = stream(8, 0);
-    let (mut rows, mut y) = (Vec::new(), Vec::new());
-    for i in 0..60 {
-        let mut a = vec![1.0];
-        a.extend((0..2).map(|_| sampo_core::rng::standard_normal(&mut r)));
-        rows.push(a);
-        y.push(f64::from(u8::from(i >= 25)));
-    }
-    sampo_targets::LogisticRegression::new(sampo_targets::Design::new(&rows, &y).unwrap(), 3.0)
-        .unwrap()
-}
-
 /// `Σ_s ∇log q_s(x)` for the fitted surrogates.
 fn surrogate_sum(q: &[sampo_sgld::Gaussian], x: &[f64]) -> Vec<f64> {
     let mut sum = vec![0.0; x.len()];

@@ -228,3 +228,18 @@ pub fn check(what: &str, xs: &[[f64; 2]], m: [f64; 2], s: M2) {
         );
     }
 }
+
+/// A 3-D logistic regression over 60 points whose labels are sorted (the first half
+/// mostly zeros): non-quadratic shards with distinct local MAPs.
+pub fn logistic() -> sampo_targets::LogisticRegression {
+    let mut r = stream(8, 0);
+    let (mut rows, mut y) = (Vec::new(), Vec::new());
+    for i in 0..60 {
+        let mut a = vec![1.0];
+        a.extend((0..2).map(|_| sampo_core::rng::standard_normal(&mut r)));
+        rows.push(a);
+        y.push(f64::from(u8::from(i >= 25)));
+    }
+    sampo_targets::LogisticRegression::new(sampo_targets::Design::new(&rows, &y).unwrap(), 3.0)
+        .unwrap()
+}
