@@ -177,7 +177,10 @@ pub fn execute<'a>(
     let t1 = Instant::now();
     let outcome = s.run(view, &job, control);
     let wall = t1.elapsed().as_secs_f64();
-    let evaluations = counter.counts();
+    // Under MPI each rank counts its own agents' evaluations; the budget is the
+    // whole job's, so the note compares the sum (every rank gets here: the run is
+    // collective). In process the sum is the local count.
+    let evaluations = sampo_distributed::backend::sum_over_processes(counter.counts());
     let (run, status) = match outcome {
         Ok(Outcome::Finished(mut run)) => {
             // Finite blow-ups are failures too (crate::validity).
