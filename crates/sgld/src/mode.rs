@@ -77,17 +77,7 @@ pub(crate) fn map<T: FiniteSumTarget + ?Sized>(
         &mut scratch,
     )
     .map_err(named(field, value, what))?;
-    if !solve.converged() {
-        return Err(CoreError::invalid(
-            field,
-            value,
-            format!(
-                "{what}'s mode: Newton's method did not converge in {} steps \
-                 (decrement {:e}); the density may be improper or multimodal",
-                solve.steps, solve.decrement
-            ),
-        ));
-    }
+    converged(&solve, field, value, what)?;
     Ok(x)
 }
 
@@ -127,16 +117,22 @@ pub(crate) fn global_map<T: FiniteSumTarget + ?Sized>(
         Ok(())
     })
     .map_err(named(field, value, what))?;
-    if !solve.converged() {
-        return Err(CoreError::invalid(
-            field,
-            value,
-            format!(
-                "{what}'s mode: Newton's method did not converge in {} steps \
-                 (decrement {:e}); the density may be improper or multimodal",
-                solve.steps, solve.decrement
-            ),
-        ));
-    }
+    converged(&solve, field, value, what)?;
     Ok(x)
+}
+
+/// The error when Newton's method stopped before its decrement fell below tolerance.
+fn converged(solve: &prox::Solve, field: &str, value: &str, what: &str) -> Result<(), CoreError> {
+    if solve.converged() {
+        return Ok(());
+    }
+    Err(CoreError::invalid(
+        field,
+        value,
+        format!(
+            "{what}'s mode: Newton's method did not converge in {} steps \
+             (decrement {:e}); the density may be improper or multimodal",
+            solve.steps, solve.decrement
+        ),
+    ))
 }

@@ -138,7 +138,7 @@ fn chains_on_workers_are_the_kernels_independent_chains() {
             let (mut st, _) = k.init_chain(x0.row(c), &mut rng, c).unwrap();
             for s in 1..=cfg.warmup + cfg.draws {
                 k.step(&(), &mut st, &mut rng).unwrap();
-                if s > cfg.warmup && (s - cfg.warmup) % cfg.thin == 0 {
+                if s > cfg.warmup && (s - cfg.warmup).is_multiple_of(cfg.thin) {
                     want.extend_from_slice(st.position());
                 }
             }
