@@ -221,7 +221,14 @@ pub struct FsgldConfig {
 
 impl Default for FsgldConfig {
     fn default() -> Self {
-        let d = DsgldConfig::default();
+        FsgldConfig::with_surrogate(DsgldConfig::default(), Surrogate::default())
+    }
+}
+
+impl FsgldConfig {
+    /// DSGLD's chains (`d`'s step, batch, schedule, shards and visits) with the
+    /// conducive term of `surrogate`.
+    pub fn with_surrogate(d: DsgldConfig, surrogate: Surrogate) -> Self {
         FsgldConfig {
             step_size: d.step_size,
             batch_size: d.batch_size,
@@ -229,12 +236,10 @@ impl Default for FsgldConfig {
             shards: d.shards,
             local_steps: d.local_steps,
             visits: d.visits,
-            surrogate: Surrogate::default(),
+            surrogate,
         }
     }
-}
 
-impl FsgldConfig {
     /// Checks every field that does not depend on the target.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.dsgld().validate()?;

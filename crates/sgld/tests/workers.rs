@@ -46,16 +46,7 @@ fn dsgld(visits: Visits) -> DsgldConfig {
 }
 
 fn fsgld(visits: Visits, surrogate: Surrogate) -> FsgldConfig {
-    let d = dsgld(visits);
-    FsgldConfig {
-        step_size: d.step_size,
-        batch_size: d.batch_size,
-        schedule: d.schedule,
-        shards: d.shards,
-        local_steps: d.local_steps,
-        visits,
-        surrogate,
-    }
+    FsgldConfig::with_surrogate(dsgld(visits), surrogate)
 }
 
 /// The configurations checked: DSGLD and FSGLD (Laplace at the global MAP: Newton
